@@ -1,0 +1,195 @@
+"""The pipeline's data: upload batch → image → matte → renders, and the ledger of API calls."""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+
+
+def _stored_name(prefix: str, filename: str) -> str:
+    # Stored names never reuse the member's file name: no collisions, nothing
+    # guessable, no path tricks. The original name lives in a column instead.
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    key = uuid.uuid4().hex
+    return f"{prefix}/{key[:2]}/{key}{suffix}"
+
+
+def original_path(instance: "Image", filename: str) -> str:
+    return _stored_name("originals", filename)
+
+
+def thumbnail_path(instance: "Image", filename: str) -> str:
+    return _stored_name("thumbnails", filename)
+
+
+def matte_path(instance: "Matte", filename: str) -> str:
+    return _stored_name("mattes", filename)
+
+
+def render_path(instance: "Render", filename: str) -> str:
+    return _stored_name("renders", filename)
+
+
+class UploadBatch(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} by {self.owner}"
+
+
+class Image(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        WAITING_CREDITS = "waiting_credits", "Waiting for credits"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images"
+    )
+    batch = models.ForeignKey(
+        UploadBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="images"
+    )
+    original = models.FileField(upload_to=original_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    format = models.CharField(max_length=10)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    byte_size = models.PositiveBigIntegerField()
+    thumbnail = models.FileField(upload_to=thumbnail_path, max_length=255, blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED)
+    status_reason = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["owner", "status", "-created_at"]),
+            models.Index(fields=["status", "updated_at"]),
+            models.Index(fields=["-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def stem(self) -> str:
+        return PurePosixPath(self.original_name).stem or f"image-{self.pk}"
+
+
+class Matte(models.Model):
+    image = models.OneToOneField(Image, on_delete=models.CASCADE, related_name="matte")
+    file = models.FileField(upload_to=matte_path, max_length=255)
+    engine = models.CharField(max_length=40)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    byte_size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Matte of {self.image}"
+
+
+class Render(models.Model):
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renders")
+    spec = models.JSONField()
+    file = models.FileField(upload_to=render_path, max_length=255)
+    format = models.CharField(max_length=10)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    byte_size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["image", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Render {self.pk} of {self.image}"
+
+
+class ApiCall(models.Model):
+    """One row per call the pipeline made, or avoided, to the matting engine."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        ERROR = "error", "Error"
+        CACHE_HIT = "cache_hit", "Cache hit"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="api_calls",
+    )
+    image = models.ForeignKey(
+        Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="api_calls"
+    )
+    endpoint = models.CharField(max_length=100)
+    engine = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    bytes_sent = models.PositiveBigIntegerField(default=0)
+    bytes_received = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["outcome", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.outcome} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Invite(models.Model):
+    """A one-time sign-up link an admin hands to a new member.
+
+    Only the SHA-256 of the token is stored, so a database leak yields no
+    usable links.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(blank=True)
+    make_staff = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invites_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invite_used",
+    )
+
+    def __str__(self) -> str:
+        return f"Invite {self.email or self.pk}"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept for the throttle window (see cutouts.accounts)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip_address}"

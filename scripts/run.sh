@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make run`: migrate, make sure Redis answers, then serve Cutouts in one
+# terminal. Ctrl-C stops everything this script started.
+set -euo pipefail
+BIN=${BIN:-.venv/bin}
+PORT=${PORT:-8000}
+REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+mkdir -p var
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+redis_answers() {
+  "$BIN/python" - "$REDIS_URL" <<'PY'
+import sys
+import redis
+try:
+    redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1).ping()
+except redis.RedisError:
+    sys.exit(1)
+PY
+}
+
+if ! redis_answers; then
+  if command -v redis-server >/dev/null; then
+    port=$("$BIN/python" -c "import sys, urllib.parse as u; print(u.urlparse(sys.argv[1]).port or 6379)" "$REDIS_URL")
+    echo "No Redis at $REDIS_URL: starting a private redis-server on port $port."
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir var >var/redis.log 2>&1 &
+    pids+=($!)
+    for _ in $(seq 50); do redis_answers && break; sleep 0.1; done
+  else
+    echo "No Redis answers at $REDIS_URL and redis-server is not installed." >&2
+    echo "Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis)" >&2
+    echo "or point REDIS_URL at a running Redis." >&2
+    exit 1
+  fi
+fi
+
+"$BIN/python" manage.py migrate --noinput
+if [ -n "${DJANGO_SUPERUSER_USERNAME:-}" ] && [ -n "${DJANGO_SUPERUSER_PASSWORD:-}" ]; then
+  "$BIN/python" manage.py createsuperuser --noinput 2>/dev/null \
+    && echo "Created admin ${DJANGO_SUPERUSER_USERNAME}." \
+    || echo "Admin ${DJANGO_SUPERUSER_USERNAME} already exists."
+elif ! "$BIN/python" manage.py shell -c "from django.contrib.auth.models import User; import sys; sys.exit(0 if User.objects.filter(is_superuser=True).exists() else 1)"; then
+  echo "No admin yet. Create one with: $BIN/python manage.py createsuperuser"
+  echo "or run again with DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD and DJANGO_SUPERUSER_EMAIL set."
+fi
+
+echo "Cutouts is at http://127.0.0.1:$PORT/"
+"$BIN/python" manage.py runserver "127.0.0.1:$PORT" &
+pids+=($!)
+wait -n

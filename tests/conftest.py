@@ -1,0 +1,52 @@
+import pytest
+from django.test import Client
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    # Every test writes media to its own folder and never needs collectstatic.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.com", PASSWORD)
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user("bob", "bob@example.com", PASSWORD)
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    return django_user_model.objects.create_user(
+        "root", "root@example.com", PASSWORD, is_staff=True, is_superuser=True
+    )
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice):
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return _client_for(bob)
+
+
+@pytest.fixture
+def admin_client_(admin_user):
+    return _client_for(admin_user)

@@ -1,0 +1,20 @@
+"""Image bytes made on the fly, so tests need no fixture files."""
+
+import io
+
+from PIL import Image
+
+
+def gradient(size: tuple[int, int] = (64, 48), mode: str = "RGB") -> Image.Image:
+    # A gradient, not a flat fill, so encoders and thumbnails have real work.
+    across = Image.linear_gradient("L").rotate(90).resize(size)
+    down = Image.linear_gradient("L").resize(size)
+    return Image.merge("RGB", (across, down, Image.new("L", size, 128))).convert(mode)
+
+
+def image_bytes(
+    fmt: str = "JPEG", size: tuple[int, int] = (64, 48), mode: str = "RGB", **save
+) -> bytes:
+    buffer = io.BytesIO()
+    gradient(size, mode).save(buffer, format=fmt, **save)
+    return buffer.getvalue()
