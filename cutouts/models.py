@@ -23,6 +23,10 @@ def thumbnail_path(instance: "Image", filename: str) -> str:
     return _stored_name("thumbnails", filename)
 
 
+def preview_path(instance: "Image", filename: str) -> str:
+    return _stored_name("previews", filename)
+
+
 def matte_path(instance: "Matte", filename: str) -> str:
     return _stored_name("mattes", filename)
 
@@ -66,9 +70,14 @@ class Image(models.Model):
     height = models.PositiveIntegerField()
     byte_size = models.PositiveBigIntegerField()
     thumbnail = models.FileField(upload_to=thumbnail_path, max_length=255, blank=True)
+    # Display-size transparent WebP made with the matte, for pages and the studio.
+    preview = models.FileField(upload_to=preview_path, max_length=255, blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED)
     status_reason = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set when a worker claims the image; the sweeper puts back images whose
+    # worker died, judged by how long ago this was.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -193,3 +202,30 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.ip_address}"
+
+
+class ProcessingState(models.Model):
+    """The one row saying whether all processing is paused, and why.
+
+    A pause comes from the API refusing the key (401) or having no usable
+    credit (402, 403); it lasts until a credit check shows the API will work.
+    """
+
+    class Pause(models.TextChoices):
+        NONE = "", "Running"
+        INVALID_KEY = "invalid_key", "The API key was refused"
+        NO_CREDIT = "no_credit", "Out of credits"
+        EXPIRED = "expired", "Credits expired"
+
+    pause = models.CharField(max_length=20, choices=Pause, default=Pause.NONE, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.get_pause_display()
+
+    @classmethod
+    def load(cls) -> "ProcessingState":
+        state, _ = cls.objects.get_or_create(pk=1)
+        return state

@@ -1,0 +1,86 @@
+"""The API's per-key rate limit, shared by every worker through Redis.
+
+Each call to the API first reserves a send time. Reservations are kept so that
+no window of `window` seconds ever holds more than `limit` of them; a caller
+whose time is in the future is scheduled for it rather than sleeping in a
+worker. Clocks come from Redis, so workers on machines whose clocks disagree
+still share one timeline.
+
+A job can start a little after its reserved time (the scheduler polls, the
+queue may be busy). The window is widened by `tolerance`, and a job that starts
+later than that reserves again, so late starts can never bunch sends up.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from redis import Redis
+
+_RESERVE = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local slot = now
+local count = redis.call('ZCARD', KEYS[1])
+if count >= limit then
+  local kth = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+  slot = math.max(slot, tonumber(kth[2]) + window)
+end
+local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
+slot = math.max(slot, cooldown)
+redis.call('ZADD', KEYS[1], slot, ARGV[3])
+redis.call('EXPIRE', KEYS[1], math.ceil(slot - now + window) + 1)
+return {tostring(slot), tostring(now)}
+"""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    slot: float  # Redis time, in seconds, at which the call may be sent
+    now: float  # Redis time when the reservation was made
+
+    @property
+    def delay(self) -> float:
+        return max(0.0, self.slot - self.now)
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        connection: Redis,
+        *,
+        limit: int,
+        window: float = 60.0,
+        tolerance: float = 1.5,
+        name: str = "withoutbg",
+    ) -> None:
+        self.connection = connection
+        self.limit = limit
+        self.window = window + tolerance
+        self.tolerance = tolerance
+        self.key = f"cutouts:ratelimit:{name}"
+        self.cooldown_key = f"cutouts:ratelimit:{name}:cooldown"
+        self._reserve = connection.register_script(_RESERVE)
+
+    def reserve(self) -> Reservation:
+        slot, now = self._reserve(
+            keys=[self.key, self.cooldown_key],
+            args=[self.limit, self.window, uuid.uuid4().hex],
+        )
+        return Reservation(slot=float(slot), now=float(now))
+
+    def is_due(self, slot: float) -> bool:
+        """Whether a call reserved for `slot` may be sent now: not early, not too late."""
+        now = self.now()
+        return slot - 0.05 <= now <= slot + self.tolerance
+
+    def cool_down(self, seconds: float) -> None:
+        """Hold every reservation back for `seconds`, after the API said 429."""
+        until = self.now() + seconds
+        self.connection.set(self.cooldown_key, until, ex=int(seconds) + 1)
+
+    def now(self) -> float:
+        seconds, micros = self.connection.time()
+        return seconds + micros / 1_000_000
