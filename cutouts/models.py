@@ -78,6 +78,9 @@ class Image(models.Model):
     # Set when a worker claims the image; the sweeper puts back images whose
     # worker died, judged by how long ago this was.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The RQ job that will process the image next; the sweeper re-enqueues
+    # images whose job Redis no longer knows (Redis down at upload, or flushed).
+    job_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

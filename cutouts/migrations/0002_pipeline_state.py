@@ -28,6 +28,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='image',
+            name='job_id',
+            field=models.CharField(blank=True, max_length=64),
+        ),
+        migrations.AddField(
+            model_name='image',
             name='preview',
             field=models.FileField(blank=True, max_length=255, upload_to=cutouts.models.preview_path),
         ),
