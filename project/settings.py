@@ -26,6 +26,10 @@ def envint(name: str, default: int) -> int:
     return int(env(name, str(default)))
 
 
+def envfloat(name: str, default: float) -> float:
+    return float(env(name, str(default)))
+
+
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
@@ -148,6 +152,20 @@ THUMBNAIL_SIZE = envint("THUMBNAIL_SIZE", 384)
 
 WITHOUTBG_API_KEY = env("WITHOUTBG_API_KEY")
 WITHOUTBG_BASE_URL = env("WITHOUTBG_BASE_URL", "https://api.withoutbg.com").rstrip("/")
+
+# Processing. A job that fails for a passing reason (429, 5xx, time-out) is
+# retried with exponential back-off and jitter, at most PROCESS_MAX_ATTEMPTS
+# times in all; a worker that dies mid-job is noticed after
+# PROCESSING_STALE_SECONDS, which must exceed the longest job.
+PROCESS_MAX_ATTEMPTS = envint("PROCESS_MAX_ATTEMPTS", 5)
+PROCESS_BACKOFF_SECONDS = envfloat("PROCESS_BACKOFF_SECONDS", 4.0)
+PROCESS_BACKOFF_MAX_SECONDS = envfloat("PROCESS_BACKOFF_MAX_SECONDS", 300.0)
+PROCESS_JOB_TIMEOUT = envint("PROCESS_JOB_TIMEOUT", 240)
+PROCESSING_STALE_SECONDS = envint("PROCESSING_STALE_SECONDS", 300)
+SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
+CREDIT_RECHECK_SECONDS = envint("CREDIT_RECHECK_SECONDS", 60)
+RATE_LIMIT_TOLERANCE_SECONDS = envfloat("RATE_LIMIT_TOLERANCE_SECONDS", 1.5)
+PREVIEW_SIZE = envint("PREVIEW_SIZE", 1280)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and envbool("SECURE_COOKIES", "true")
