@@ -152,6 +152,19 @@ THUMBNAIL_SIZE = envint("THUMBNAIL_SIZE", 384)
 
 WITHOUTBG_API_KEY = env("WITHOUTBG_API_KEY")
 WITHOUTBG_BASE_URL = env("WITHOUTBG_BASE_URL", "https://api.withoutbg.com").rstrip("/")
+# Seconds to wait for a processing call (the vendor advises at least 60) and
+# for the credit balance.
+WITHOUTBG_TIMEOUT = envint("WITHOUTBG_TIMEOUT", 60)
+WITHOUTBG_CREDIT_TIMEOUT = envint("WITHOUTBG_CREDIT_TIMEOUT", 10)
+# The vendor's pages say 7 calls a minute per key, its SDK 20: the stricter figure.
+WITHOUTBG_RATE_LIMIT_PER_MINUTE = envint("WITHOUTBG_RATE_LIMIT_PER_MINUTE", 7)
+# Keys the local sandbox API (manage.py withoutbg_sandbox) accepts.
+WITHOUTBG_SANDBOX_KEYS = envlist("WITHOUTBG_SANDBOX_KEYS", "sandbox-key")
+# "api" calls WITHOUTBG_BASE_URL; "local" makes mattes offline with the u2netp
+# model (scripts/fetch-model.sh puts it in place). A relative path is taken
+# from the repository root, as the script does.
+MATTING_ENGINE = env("MATTING_ENGINE", "api")
+MATTING_MODEL_PATH = BASE_DIR / env("MATTING_MODEL_PATH", "var/models/u2netp.onnx")
 
 # Processing. A job that fails for a passing reason (429, 5xx, time-out) is
 # retried with exponential back-off and jitter, at most PROCESS_MAX_ATTEMPTS
