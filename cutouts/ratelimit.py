@@ -11,6 +11,7 @@ queue may be busy). The window is widened by `tolerance`, and a job that starts
 later than that reserves again, so late starts can never bunch sends up.
 """
 
+import random
 import uuid
 from dataclasses import dataclass
 
@@ -62,6 +63,7 @@ class RateLimiter:
         self.tolerance = tolerance
         self.key = f"cutouts:ratelimit:{name}"
         self.cooldown_key = f"cutouts:ratelimit:{name}:cooldown"
+        self.strikes_key = f"cutouts:ratelimit:{name}:strikes"
         self._reserve = connection.register_script(_RESERVE)
 
     def reserve(self) -> Reservation:
@@ -77,10 +79,27 @@ class RateLimiter:
         return slot - 0.05 <= now <= slot + self.tolerance
 
     def cool_down(self, seconds: float) -> None:
-        """Hold every reservation back for `seconds`, after the API said 429."""
+        """Hold every reservation back for `seconds`."""
         until = self.now() + seconds
         self.connection.set(self.cooldown_key, until, ex=int(seconds) + 1)
+
+    def back_off(self, *, base: float, cap: float) -> float:
+        """After a 429: hold every caller back, longer for each 429 in a row."""
+        strikes = self.connection.incr(self.strikes_key)
+        self.connection.expire(self.strikes_key, int(cap) + 60)
+        delay = backoff_delay(strikes, base=base, cap=cap)
+        self.cool_down(delay)
+        return delay
+
+    def clear_back_off(self) -> None:
+        self.connection.delete(self.strikes_key)
 
     def now(self) -> float:
         seconds, micros = self.connection.time()
         return seconds + micros / 1_000_000
+
+
+def backoff_delay(attempt: int, *, base: float, cap: float) -> float:
+    """Exponential back-off with jitter, so the retries of a batch spread out."""
+    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)

@@ -12,7 +12,7 @@ def limiter():
     connection = Redis.from_url(settings.REDIS_URL)
     limiter = RateLimiter(connection, limit=7, window=60, tolerance=1.5, name=uuid.uuid4().hex)
     yield limiter
-    connection.delete(limiter.key, limiter.cooldown_key)
+    connection.delete(limiter.key, limiter.cooldown_key, limiter.strikes_key)
 
 
 def test_it_lets_the_first_calls_of_a_window_go_at_once(limiter):
@@ -50,3 +50,17 @@ def test_a_call_is_due_only_around_its_slot(limiter):
     assert limiter.is_due(now)
     assert not limiter.is_due(now + 10)
     assert not limiter.is_due(now - 10)
+
+
+def test_each_429_in_a_row_backs_off_longer(limiter):
+    delays = [limiter.back_off(base=4, cap=300) for _ in range(4)]
+    assert 2 <= delays[0] <= 4
+    assert 16 <= delays[3] <= 32
+    assert limiter.reserve().delay >= delays[3] - 0.5
+
+
+def test_a_success_clears_the_back_off(limiter):
+    limiter.back_off(base=4, cap=300)
+    limiter.back_off(base=4, cap=300)
+    limiter.clear_back_off()
+    assert limiter.back_off(base=4, cap=300) <= 4
