@@ -50,3 +50,6 @@ def bob_client(bob):
 @pytest.fixture
 def admin_client_(admin_user):
     return _client_for(admin_user)
+
+
+pytest_plugins = ["tests.sandbox_fixtures"]

@@ -1,0 +1,94 @@
+"""The `sandbox` fixture: the withoutbg sandbox API, a real server on a real socket.
+
+`python manage.py withoutbg_sandbox` runs once per test session on a free
+port; every test that asks for `sandbox` gets it freshly reset.
+"""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+START_TIMEOUT_SECONDS = 60
+
+
+@dataclass
+class Sandbox:
+    base_url: str
+    key: str
+    other_key: str  # a second accepted key, with its own rate limit
+    log_path: Path
+
+    def state(self) -> dict[str, Any]:
+        return self._control("GET", "/_sandbox/state")
+
+    def configure(self, **changes: Any) -> dict[str, Any]:
+        """Change credits, expires_at, date_format or rate_limit."""
+        return self._control("POST", "/_sandbox/state", json=changes)
+
+    def inject(self, **faults: Any) -> dict[str, Any]:
+        """Set faults: error_rate, error_status, storm_429, delay_seconds, malformed…"""
+        return self._control("POST", "/_sandbox/state", json={"faults": faults})
+
+    def reset(self) -> dict[str, Any]:
+        return self._control("POST", "/_sandbox/reset")
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def _control(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = httpx.request(method, self.base_url + path, timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    folder = tmp_path_factory.mktemp("sandbox")
+    out_path, log_path = folder / "stdout.txt", folder / "stderr.txt"
+    # Keys made up for this session, so a test can look for them in the logs.
+    key, other_key = f"sk_test_{secrets.token_hex(12)}", f"sk_test_{secrets.token_hex(12)}"
+    env = {**os.environ, "WITHOUTBG_SANDBOX_KEYS": f"{key},{other_key}"}
+    command = [sys.executable, "manage.py", "withoutbg_sandbox"]
+    # Port 0: the server picks a free port and prints its address.
+    command += ["--port", "0", "--rate-limit", "0", "--seed", "7"]
+    with open(out_path, "wb") as out, open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=out, stderr=log)
+    try:
+        base_url = _wait_for_address(process, out_path, log_path)
+        yield Sandbox(base_url=base_url, key=key, other_key=other_key, log_path=log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: Sandbox) -> Sandbox:
+    sandbox_server.reset()
+    return sandbox_server
+
+
+def _wait_for_address(process: subprocess.Popen[bytes], out_path: Path, log_path: Path) -> str:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        found = re.search(r"http://[\d.]+:\d+", out_path.read_text())
+        if found:
+            return found.group()
+        if process.poll() is not None:
+            pytest.fail(f"The withoutbg sandbox did not start:\n{log_path.read_text()}")
+        time.sleep(0.05)
+    pytest.fail(f"The withoutbg sandbox gave no address in {START_TIMEOUT_SECONDS} s")
