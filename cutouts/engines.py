@@ -1,0 +1,102 @@
+"""The matting engine behind one small interface: the matte of a proxy, the credits left.
+
+The pipeline asks get_engine() for the configured engine (MATTING_ENGINE) and
+never needs to know which it got: the withoutbg API (or the sandbox standing
+in for it), or the offline u2netp model.
+"""
+
+import functools
+import io
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+from PIL import Image
+
+from cutouts.local_matting import get_matting
+from cutouts.proxy import check_matte
+from cutouts.withoutbg import CallStats, ContractViolation, Credits, WithoutbgClient
+
+
+@dataclass(frozen=True)
+class MatteResult:
+    image: Image.Image  # mode "L", the size of the proxy
+    stats: CallStats  # for the ledger
+
+
+class MattingEngine(Protocol):
+    name: str  # recorded with each matte and ledger row
+
+    def matte(self, proxy_jpeg: bytes) -> MatteResult:
+        """The alpha matte of the proxy; raises WithoutbgError subclasses."""
+        ...
+
+    def credits(self) -> Credits | None:
+        """The credits left, or None where calls cost nothing."""
+        ...
+
+
+class ApiEngine:
+    def __init__(self, client: WithoutbgClient) -> None:
+        self.client = client
+        host = httpx.URL(client.base_url).host
+        # Sandbox mattes must never pass for paid ones in the ledger.
+        is_vendor = host == "withoutbg.com" or host.endswith(".withoutbg.com")
+        self.name = "withoutbg" if is_vendor else "sandbox"
+
+    def matte(self, proxy_jpeg: bytes) -> MatteResult:
+        result = self.client.alpha_matte_base64(proxy_jpeg)
+        return MatteResult(image=result.image, stats=result.stats)
+
+    def credits(self) -> Credits:
+        return self.client.available_credit()
+
+
+class LocalEngine:
+    name = "local-u2netp"
+
+    def __init__(self, model_path: str | Path) -> None:
+        self._matting = get_matting(model_path)
+
+    def matte(self, proxy_jpeg: bytes) -> MatteResult:
+        started = time.perf_counter()
+        with Image.open(io.BytesIO(proxy_jpeg)) as image:
+            picture = image.convert("RGB")
+        prediction = self._matting.predict(picture)
+        latency_ms = round((time.perf_counter() - started) * 1000)
+        stats = CallStats("u2netp", None, latency_ms, bytes_sent=0, bytes_received=0)
+        try:
+            return MatteResult(image=check_matte(prediction, picture.size), stats=stats)
+        except ValueError as exc:
+            raise ContractViolation(str(exc), stats=stats) from None
+
+    def credits(self) -> None:
+        return None
+
+
+def get_engine() -> MattingEngine:
+    """The engine the settings choose: MATTING_ENGINE "api" (the default) or "local"."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    if settings.MATTING_ENGINE == "api":
+        return _api_engine(
+            settings.WITHOUTBG_BASE_URL,
+            settings.WITHOUTBG_API_KEY,
+            settings.WITHOUTBG_TIMEOUT,
+            settings.WITHOUTBG_CREDIT_TIMEOUT,
+        )
+    if settings.MATTING_ENGINE == "local":
+        return LocalEngine(settings.MATTING_MODEL_PATH)
+    raise ImproperlyConfigured(
+        f'MATTING_ENGINE must be "api" or "local", not {settings.MATTING_ENGINE!r}.'
+    )
+
+
+@functools.cache
+def _api_engine(base_url: str, api_key: str, timeout: float, credit_timeout: float) -> ApiEngine:
+    # One client per configuration in a process, so jobs reuse its connections.
+    client = WithoutbgClient(base_url, api_key, timeout=timeout, credit_timeout=credit_timeout)
+    return ApiEngine(client)
