@@ -52,4 +52,10 @@ def admin_client_(admin_user):
     return _client_for(admin_user)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests hash many passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 pytest_plugins = ["tests.sandbox_fixtures"]
