@@ -1,0 +1,128 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from cutouts.accounts_forms import AdminSignInForm
+from cutouts.models import (
+    ApiCall,
+    Image,
+    Invite,
+    LoginFailure,
+    Matte,
+    ProcessingState,
+    Render,
+    UploadBatch,
+)
+
+# /admin/login/ is a second sign-in form; without this it would skip the throttle.
+admin.site.login_form = AdminSignInForm
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Rows the app writes as records of what happened: look, or delete, never edit."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(UploadBatch)
+class UploadBatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "owner", "created_at"]
+    list_select_related = ["owner"]
+    search_fields = ["owner__username"]
+    raw_id_fields = ["owner"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = [
+        "original_name",
+        "owner",
+        "status",
+        "format",
+        "width",
+        "height",
+        "created_at",
+    ]
+    list_filter = ["status", "format"]
+    list_select_related = ["owner"]
+    search_fields = ["original_name", "owner__username", "sha256"]
+    raw_id_fields = ["owner", "batch"]
+    readonly_fields = ["sha256", "byte_size", "claimed_at", "created_at", "updated_at"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Matte)
+class MatteAdmin(admin.ModelAdmin):
+    list_display = ["image", "engine", "width", "height", "byte_size", "created_at"]
+    list_filter = ["engine"]
+    list_select_related = ["image"]
+    search_fields = ["image__original_name", "image__owner__username"]
+    raw_id_fields = ["image"]
+
+
+@admin.register(Render)
+class RenderAdmin(admin.ModelAdmin):
+    list_display = ["id", "image", "format", "width", "height", "byte_size", "created_at"]
+    list_filter = ["format"]
+    list_select_related = ["image"]
+    search_fields = ["image__original_name", "image__owner__username"]
+    raw_id_fields = ["image"]
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(RecordAdmin):
+    list_display = [
+        "created_at",
+        "user",
+        "endpoint",
+        "engine",
+        "outcome",
+        "http_status",
+        "latency_ms",
+        "bytes_sent",
+        "bytes_received",
+    ]
+    list_filter = ["outcome", "engine", "endpoint"]
+    list_select_related = ["user"]
+    search_fields = ["endpoint", "user__username", "error"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Invite)
+class InviteAdmin(admin.ModelAdmin):
+    """Invites are made on the Invites page, the only place that shows their link."""
+
+    list_display = [
+        "id",
+        "email",
+        "make_staff",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "used_by",
+    ]
+    list_filter = ["make_staff", ("used_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["created_by", "used_by"]
+    search_fields = ["email", "created_by__username", "used_by__username"]
+    readonly_fields = ["token_hash", "created_by", "created_at", "used_at", "used_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(RecordAdmin):
+    """Deleting a username's rows lifts its sign-in throttle."""
+
+    list_display = ["username", "ip_address", "created_at"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ProcessingState)
+class ProcessingStateAdmin(admin.ModelAdmin):
+    list_display = ["pause", "detail", "paused_at", "checked_at"]
