@@ -333,13 +333,21 @@ def test_the_key_never_shows_in_messages_reprs_or_logs(sandbox, caplog):
     assert sandbox.key not in caplog.text
 
 
-class _EchoingKeyHandler(BaseHTTPRequestHandler):
-    """An API gone wrong: its error detail repeats the key it was sent."""
+class _ScriptedApiHandler(BaseHTTPRequestHandler):
+    """An API gone wrong in ways the sandbox has no fault for: it answers
+    whatever its server's `reply(headers)` returns, as (status, JSON body)."""
+
+    def do_GET(self):
+        self._answer()
 
     def do_POST(self):
         self.rfile.read(int(self.headers["Content-Length"]))
-        body = json.dumps({"detail": f"Key {self.headers['X-API-Key']} is invalid"}).encode()
-        self.send_response(401)
+        self._answer()
+
+    def _answer(self):
+        status, reply = self.server.reply(self.headers)
+        body = json.dumps(reply).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -349,21 +357,58 @@ class _EchoingKeyHandler(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_key_echoed_by_the_api_is_scrubbed_from_the_detail():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoingKeyHandler)
+@pytest.fixture
+def scripted_api():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ScriptedApiHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    try:
-        with (
-            WithoutbgClient(f"http://127.0.0.1:{server.server_port}", "sk_secret_1") as client,
-            pytest.raises(InvalidKey) as caught,
-        ):
-            client.alpha_matte_base64(PHOTO)
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield server
+    server.shutdown()
+    server.server_close()
 
-    assert caught.value.detail == "Key [API key] is invalid"
+
+def test_a_key_echoed_by_the_api_is_scrubbed_from_the_detail(scripted_api):
+    scripted_api.reply = lambda headers: (401, {"detail": f"Key {headers['X-API-Key']} is bad"})
+
+    with (
+        WithoutbgClient(f"http://127.0.0.1:{scripted_api.server_port}", "sk_secret_1") as client,
+        pytest.raises(InvalidKey) as caught,
+    ):
+        client.alpha_matte_base64(PHOTO)
+
+    assert caught.value.detail == "Key [API key] is bad"
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        ({"expiration_date": "2030-01-01"}, "credit is None"),
+        ({"credit": "12"}, "credit is '12'"),
+        ({"credit": True}, "credit is True"),
+        ({"credit": 12, "expiration_date": 20300101}, "expiration_date is 20300101"),
+        ({"credit": 12, "expiration_date": "soon"}, "expiration_date 'soon' is not a date"),
+        (["credit", 12], "not a JSON object"),
+    ],
+)
+def test_a_broken_credit_reply_is_a_contract_violation(scripted_api, reply, message):
+    scripted_api.reply = lambda headers: (200, reply)
+
+    with (
+        WithoutbgClient(f"http://127.0.0.1:{scripted_api.server_port}", "key") as client,
+        pytest.raises(ContractViolation) as caught,
+    ):
+        client.available_credit()
+
+    assert message in caught.value.detail
+
+
+def test_a_credit_reply_without_expiry_has_none(scripted_api):
+    scripted_api.reply = lambda headers: (200, {"credit": 5})
+
+    with WithoutbgClient(f"http://127.0.0.1:{scripted_api.server_port}", "key") as client:
+        credits = client.available_credit()
+
+    assert (credits.credit, credits.expires_at) == (5, None)
 
 
 def test_the_matte_decodes_to_what_the_png_holds(client):
