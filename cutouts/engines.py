@@ -28,6 +28,7 @@ class MatteResult:
 
 class MattingEngine(Protocol):
     name: str  # recorded with each matte and ledger row
+    metered: bool  # calls count against the API's rate limit and credits
 
     def matte(self, proxy_jpeg: bytes) -> MatteResult:
         """The alpha matte of the proxy; raises WithoutbgError subclasses."""
@@ -39,6 +40,8 @@ class MattingEngine(Protocol):
 
 
 class ApiEngine:
+    metered = True
+
     def __init__(self, client: WithoutbgClient) -> None:
         self.client = client
         host = httpx.URL(client.base_url).host
@@ -56,6 +59,7 @@ class ApiEngine:
 
 class LocalEngine:
     name = "local-u2netp"
+    metered = False
 
     def __init__(self, model_path: str | Path) -> None:
         self._matting = get_matting(model_path)

@@ -65,6 +65,17 @@ def build_proxy(data: bytes, *, max_side: int = MAX_SIDE) -> Proxy:
     return Proxy(jpeg=buffer.getvalue(), size=picture.size, original_size=original_size)
 
 
+def open_upright(data: bytes) -> Image.Image:
+    """The original at full size as it is displayed: EXIF orientation applied, RGB in sRGB."""
+    with Image.open(io.BytesIO(data)) as image:
+        orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+        icc_profile = image.info.get("icc_profile")
+        picture = _to_srgb(_flatten(image), icc_profile)
+    if orientation in _TRANSPOSE:
+        picture = picture.transpose(_TRANSPOSE[orientation])
+    return picture
+
+
 def upscale_matte(matte: Image.Image, size: tuple[int, int]) -> Image.Image:
     """Scale a matte made from the proxy to the original's `size` (bicubic, clamped)."""
     if matte.size == size:

@@ -1,0 +1,9 @@
+"""Periodic jobs, for `python manage.py rqcron cutouts.cron`."""
+
+from django.conf import settings
+from rq import cron
+
+from cutouts import jobs
+
+cron.register(jobs.sweep, "default", interval=settings.SWEEP_INTERVAL_SECONDS)
+cron.register(jobs.check_pause, "default", interval=settings.CREDIT_RECHECK_SECONDS)

@@ -1,0 +1,278 @@
+"""Processing one image, top to bottom: claim → cache → proxy → engine → matte → outputs.
+
+Everything here runs in a worker but needs no queue: the jobs in
+cutouts.jobs only load ids and call these functions. The rules:
+
+- one paid call per distinct image: a matte already made for the same bytes
+  is copied, and an API answer is kept in Redis the moment it arrives, so a
+  job that runs again (a retry, a worker that died) never calls twice;
+- the API's rate limit is shared by all workers (cutouts.ratelimit); a job
+  with no free slot is put back for its slot instead of sleeping;
+- every image ends done or failed with a reason a member can read; a lack of
+  credit or a refused key pauses everything instead of failing images.
+"""
+
+import io
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from cutouts import compositor, pausing, proxy
+from cutouts.engines import MattingEngine, get_engine
+from cutouts.models import ApiCall, Image, Matte, Render
+from cutouts.queueing import enqueue_processing, get_limiter, redis_connection
+from cutouts.ratelimit import backoff_delay
+from cutouts.withoutbg import Action, CallStats, RateLimited, WithoutbgError
+
+logger = logging.getLogger(__name__)
+
+ANSWER_TTL_SECONDS = 7 * 24 * 3600
+CUTOUT_PRESET = "transparent-png"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The engine's matte for a proxy, as it arrived (PNG bytes, proxy size)."""
+
+    png: bytes
+    engine: str
+
+
+def image_process(*, image_id: int, slot: float | None = None) -> None:
+    """Bring one queued image to done, failed, waiting, or back to the queue for later."""
+    if not _claim(image_id):
+        return
+    image = Image.objects.get(pk=image_id)
+    try:
+        _process(image, slot)
+    except Exception:
+        logger.exception("Processing image %s failed unexpectedly", image_id)
+        _finish(image, Image.Status.FAILED, "Something went wrong while processing. Try again.")
+        raise
+
+
+def _claim(image_id: int) -> bool:
+    # Only one job at a time may work on an image, whichever worker it is in.
+    claimed = Image.objects.filter(pk=image_id, status=Image.Status.QUEUED).update(
+        status=Image.Status.PROCESSING, claimed_at=timezone.now(), updated_at=timezone.now()
+    )
+    return claimed == 1
+
+
+def _process(image: Image, slot: float | None) -> None:
+    if _copy_matte_of_same_bytes(image):
+        return
+    answer = _stored_answer(image)
+    if answer is None:
+        if pausing.is_paused():
+            _wait_for_resume(image)
+            return
+        engine = get_engine()
+        try:
+            with image.original.open("rb") as stored:
+                sent = proxy.build_proxy(stored.read())
+        except (OSError, ValueError):
+            _finish(image, Image.Status.FAILED, "This file could not be read as an image.")
+            return
+        if engine.metered and not _has_slot(image, slot):
+            return
+        answer = _ask_engine(image, engine, sent.jpeg)
+        if answer is None:
+            return
+    _save_matte_and_outputs(image, answer)
+
+
+def _copy_matte_of_same_bytes(image: Image) -> bool:
+    twin = (
+        Matte.objects.filter(image__sha256=image.sha256)
+        .exclude(image=image)
+        .order_by("created_at")
+        .first()
+    )
+    if twin is None:
+        return False
+    with twin.file.open("rb") as stored:
+        data = stored.read()
+    ApiCall.objects.create(
+        user=image.owner,
+        image=image,
+        endpoint="cache",
+        engine=twin.engine,
+        outcome=ApiCall.Outcome.CACHE_HIT,
+    )
+    _store(image, PILImage.open(io.BytesIO(data)), engine=twin.engine, png=data)
+    return True
+
+
+def _answer_key(image: Image) -> str:
+    return f"cutouts:answer:{image.sha256}"
+
+
+def _stored_answer(image: Image) -> Answer | None:
+    raw = redis_connection().hgetall(_answer_key(image))
+    if not raw:
+        return None
+    return Answer(png=raw[b"png"], engine=raw[b"engine"].decode())
+
+
+def _has_slot(image: Image, slot: float | None) -> bool:
+    """Whether this job may call the API now; if not, it is put back for its slot."""
+    limiter = get_limiter()
+    if slot is not None and limiter.is_due(slot):
+        return True
+    reservation = limiter.reserve()
+    if reservation.delay <= 0.05:
+        return True
+    _requeue(image, "Waiting for a free API slot.", delay=reservation.delay, slot=reservation.slot)
+    return False
+
+
+def _ask_engine(image: Image, engine: MattingEngine, jpeg: bytes) -> Answer | None:
+    try:
+        result = engine.matte(jpeg)
+    except WithoutbgError as error:
+        _record_call(image, engine.name, error.stats, error=error)
+        _handle_error(image, error)
+        return None
+    png = _png(result.image)
+    # Kept before anything else can fail: a job that runs again for this image
+    # (a retry, or after a worker died) finds the answer and pays nothing.
+    redis_connection().hset(_answer_key(image), mapping={"png": png, "engine": engine.name})
+    redis_connection().expire(_answer_key(image), ANSWER_TTL_SECONDS)
+    _record_call(image, engine.name, result.stats)
+    if engine.metered:
+        get_limiter().clear_back_off()
+    return Answer(png=png, engine=engine.name)
+
+
+def _handle_error(image: Image, error: WithoutbgError) -> None:
+    if error.action is Action.PAUSE:
+        pausing.pause(error)
+        _wait_for_resume(image)
+    elif error.action is Action.FAIL_IMAGE:
+        _finish(image, Image.Status.FAILED, f"The API could not process this image: {error.detail}")
+    elif isinstance(error, RateLimited):
+        # Someone else is using the key too: hold every worker back, and do
+        # not count it against the image, whose turn will come.
+        delay = get_limiter().back_off(
+            base=settings.PROCESS_BACKOFF_SECONDS, cap=settings.PROCESS_BACKOFF_MAX_SECONDS
+        )
+        _requeue(image, "The API asked us to slow down; trying again shortly.", delay=delay)
+    else:
+        Image.objects.filter(pk=image.pk).update(attempts=F("attempts") + 1)
+        image.refresh_from_db(fields=["attempts"])
+        max_attempts = error.max_attempts or settings.PROCESS_MAX_ATTEMPTS
+        if image.attempts >= max_attempts:
+            _finish(
+                image,
+                Image.Status.FAILED,
+                f"The API kept failing ({error.detail}); gave up after "
+                f"{image.attempts} attempts. An admin can retry it.",
+            )
+        else:
+            _requeue(
+                image,
+                f"The API failed ({error.detail}); retry {image.attempts} of "
+                f"{max_attempts - 1} shortly.",
+                delay=_backoff(image.attempts),
+            )
+
+
+def _backoff(attempt: int) -> float:
+    return backoff_delay(
+        attempt, base=settings.PROCESS_BACKOFF_SECONDS, cap=settings.PROCESS_BACKOFF_MAX_SECONDS
+    )
+
+
+def _save_matte_and_outputs(image: Image, answer: Answer) -> None:
+    # The client checked the answer's size and mode when it arrived.
+    _store(image, PILImage.open(io.BytesIO(answer.png)), engine=answer.engine)
+    redis_connection().delete(_answer_key(image))
+
+
+def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | None = None) -> None:
+    """Save the full-size matte and the default outputs, then mark the image done.
+
+    `png` is the matte's encoding when it is already full size (a copy).
+    """
+    with image.original.open("rb") as stored:
+        original = proxy.open_upright(stored.read())
+    matte = matte.convert("L")
+    if matte.size != original.size:
+        matte = proxy.upscale_matte(matte, original.size)
+        png = None
+    data = png or _png(matte)
+    cutout = compositor.cutout(original, matte)
+    cutout_png = compositor.encode(cutout, "PNG")
+    preview = compositor.encode(compositor.fit_within(cutout, settings.PREVIEW_SIZE), "WEBP")
+    with transaction.atomic():
+        Matte.objects.filter(image=image).delete()
+        Matte.objects.create(
+            image=image,
+            file=ContentFile(data, name="matte.png"),
+            engine=engine,
+            width=matte.width,
+            height=matte.height,
+            byte_size=len(data),
+        )
+        Render.objects.filter(image=image, spec__preset=CUTOUT_PRESET).delete()
+        Render.objects.create(
+            image=image,
+            spec={"preset": CUTOUT_PRESET},
+            file=ContentFile(cutout_png, name="cutout.png"),
+            format="PNG",
+            width=cutout.width,
+            height=cutout.height,
+            byte_size=len(cutout_png),
+        )
+        image.preview.save("preview.webp", ContentFile(preview), save=False)
+        image.status = Image.Status.DONE
+        image.status_reason = ""
+        image.save(update_fields=["preview", "status", "status_reason", "updated_at"])
+
+
+def _record_call(
+    image: Image, engine: str, stats: CallStats | None, *, error: WithoutbgError | None = None
+) -> None:
+    stats = stats or CallStats("", None, 0, 0, 0)
+    ApiCall.objects.create(
+        user=image.owner,
+        image=image,
+        endpoint=stats.endpoint,
+        engine=engine,
+        outcome=ApiCall.Outcome.ERROR if error else ApiCall.Outcome.SUCCESS,
+        http_status=stats.status,
+        latency_ms=stats.latency_ms,
+        bytes_sent=stats.bytes_sent,
+        bytes_received=stats.bytes_received,
+        error=str(error) if error else "",
+    )
+
+
+def _requeue(image: Image, reason: str, *, delay: float, slot: float | None = None) -> None:
+    Image.objects.filter(pk=image.pk).update(
+        status=Image.Status.QUEUED, status_reason=reason, claimed_at=None, updated_at=timezone.now()
+    )
+    enqueue_processing(image.pk, delay=delay, slot=slot)
+
+
+def _wait_for_resume(image: Image) -> None:
+    _finish(image, Image.Status.WAITING_CREDITS, pausing.waiting_reason())
+
+
+def _finish(image: Image, status: str, reason: str) -> None:
+    Image.objects.filter(pk=image.pk).update(
+        status=status, status_reason=reason, claimed_at=None, updated_at=timezone.now()
+    )
+
+
+def _png(matte: PILImage.Image) -> bytes:
+    buffer = io.BytesIO()
+    matte.save(buffer, format="PNG")
+    return buffer.getvalue()

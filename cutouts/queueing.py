@@ -1,0 +1,71 @@
+"""The job queue: putting images on it, and the Redis pieces workers share."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+import django_rq
+from django.conf import settings
+from django.utils import timezone
+from redis import Redis
+from redis.exceptions import RedisError
+from rq.job import Job, JobStatus
+
+from cutouts.models import Image
+from cutouts.ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
+
+QUEUE = "default"
+PROCESS_JOB = "cutouts.jobs.process_image"
+# Statuses after which a job will never run again.
+_ENDED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+
+
+def redis_connection() -> Redis:
+    return django_rq.get_connection(QUEUE)
+
+
+def get_limiter() -> RateLimiter:
+    return RateLimiter(
+        redis_connection(),
+        limit=settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE,
+        tolerance=settings.RATE_LIMIT_TOLERANCE_SECONDS,
+    )
+
+
+def enqueue_processing(image_id: int, *, delay: float = 0.0, slot: float | None = None) -> None:
+    """Queue the image's processing job, now or after `delay` seconds.
+
+    The job id is saved on the image first: if Redis then fails, the sweeper
+    sees an image whose job Redis does not know and queues it again.
+    """
+    job_id = f"process-{image_id}-{uuid.uuid4().hex[:12]}"
+    Image.objects.filter(pk=image_id).update(job_id=job_id, updated_at=timezone.now())
+    queue = django_rq.get_queue(QUEUE)
+    options = {
+        "job_id": job_id,
+        "job_timeout": settings.PROCESS_JOB_TIMEOUT,
+        "result_ttl": 3600,
+        "failure_ttl": 7 * 24 * 3600,
+    }
+    if delay > 0:
+        queue.enqueue_in(timedelta(seconds=delay), PROCESS_JOB, image_id, slot, **options)
+    else:
+        queue.enqueue(PROCESS_JOB, image_id, slot, **options)
+
+
+def enqueue_uploaded(image_id: int) -> bool:
+    """Queue a new upload; False when Redis is away (the sweeper will queue it later)."""
+    try:
+        enqueue_processing(image_id)
+    except RedisError:
+        logger.warning("Redis is unavailable; image %s will be queued when it is back", image_id)
+        return False
+    return True
+
+
+def jobs_lost(job_ids: list[str]) -> list[bool]:
+    """For each job id: True when Redis no longer has the job waiting or running."""
+    jobs = Job.fetch_many(job_ids, connection=redis_connection())
+    return [job is None or job.get_status(refresh=False) in _ENDED for job in jobs]

@@ -1,0 +1,241 @@
+"""The processing service, run in this process against the sandbox: no queue needed."""
+
+import io
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image as PILImage
+from rq.registry import ScheduledJobRegistry
+
+from cutouts import pausing
+from cutouts.models import ApiCall, Image, ProcessingState, Render
+from cutouts.pipeline import image_process
+from cutouts.queueing import get_limiter
+from cutouts.uploads import image_upload
+from tests.images import gradient, image_bytes
+
+
+@pytest.fixture
+def api(settings, sandbox, queue_redis):
+    settings.MATTING_ENGINE = "api"
+    settings.WITHOUTBG_BASE_URL = sandbox.base_url
+    settings.WITHOUTBG_API_KEY = sandbox.key
+    settings.PROCESS_MAX_ATTEMPTS = 3
+    return sandbox
+
+
+def upload(owner, data: bytes, name: str = "photo.jpg") -> Image:
+    return image_upload(owner=owner, batch=None, uploaded_file=SimpleUploadedFile(name, data))
+
+
+def photo(seed: int = 0, size: tuple[int, int] = (640, 480)) -> bytes:
+    # A bright square on a gradient: something for the model to cut out.
+    picture = gradient(size)
+    side = size[1] // 2
+    picture.paste(
+        (250, 240, 30 + seed % 200), (size[0] // 4, side // 2, size[0] // 4 + side, side * 3 // 2)
+    )
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def charges(sandbox) -> int:
+    return sandbox.state()["charges"]
+
+
+def test_it_stores_a_full_size_matte_and_the_default_outputs(api, alice):
+    image = upload(alice, photo(size=(2000, 1500)))
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.DONE
+    assert image.status_reason == ""
+    matte = PILImage.open(image.matte.file)
+    assert (matte.mode, matte.size) == ("L", (2000, 1500))
+    assert image.matte.engine == "sandbox"
+    cutout = image.renders.get(spec__preset="transparent-png")
+    with PILImage.open(cutout.file) as picture:
+        assert (picture.format, picture.mode, picture.size) == ("PNG", "RGBA", (2000, 1500))
+    with PILImage.open(image.preview) as preview:
+        assert (preview.format, preview.mode) == ("WEBP", "RGBA")
+        assert max(preview.size) <= 1280
+    call = ApiCall.objects.get(image=image)
+    assert call.outcome == ApiCall.Outcome.SUCCESS
+    assert call.http_status == 200
+    assert call.user == alice
+    assert call.bytes_sent > 0 and call.bytes_received > 0
+    assert charges(api) == 1
+
+
+def test_the_matte_is_oriented_like_the_original_as_displayed(api, alice):
+    picture = gradient((600, 400))
+    exif = PILImage.Exif()
+    exif[0x0112] = 6  # stored sideways: shown 400 wide, 600 high
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", exif=exif)
+    image = upload(alice, buffer.getvalue())
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert PILImage.open(image.matte.file).size == (400, 600)
+
+
+def test_the_same_bytes_again_cost_no_api_call(api, alice, bob):
+    data = photo(1)
+    first = upload(alice, data)
+    image_process(image_id=first.pk)
+    again = upload(bob, data, "copy.jpg")
+
+    image_process(image_id=again.pk)
+
+    again.refresh_from_db()
+    assert again.status == Image.Status.DONE
+    assert charges(api) == 1
+    hit = ApiCall.objects.get(image=again)
+    assert hit.outcome == ApiCall.Outcome.CACHE_HIT
+    assert hit.user == bob
+    assert again.matte.file.read() == first.matte.file.read()
+
+
+def test_a_run_after_the_api_answered_does_not_call_again(api, alice, settings):
+    image = upload(alice, photo(2))
+    # Storing the matte fails after the API answered: a file where its folder should be.
+    (settings.MEDIA_ROOT / "mattes").write_text("in the way")
+    with pytest.raises(OSError):
+        image_process(image_id=image.pk)
+    image.refresh_from_db()
+    assert image.status == Image.Status.FAILED
+    assert charges(api) == 1
+
+    (settings.MEDIA_ROOT / "mattes").unlink()
+    Image.objects.filter(pk=image.pk).update(status=Image.Status.QUEUED)
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.DONE
+    assert charges(api) == 1
+
+
+def test_a_job_for_an_image_already_claimed_does_nothing(api, alice):
+    image = upload(alice, photo(3))
+    Image.objects.filter(pk=image.pk).update(status=Image.Status.PROCESSING)
+
+    image_process(image_id=image.pk)
+
+    assert charges(api) == 0
+
+
+def test_a_server_error_is_retried_later_then_fails_with_the_reason(api, alice, queue_redis):
+    api.inject(error_rate=1.0, error_status=503)
+    image = upload(alice, photo(4))
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.QUEUED
+    assert image.attempts == 1
+    assert "retry 1 of 2" in image.status_reason
+    assert image.job_id in ScheduledJobRegistry("default", connection=queue_redis).get_job_ids()
+
+    for _ in range(2):
+        image_process(image_id=image.pk)
+    image.refresh_from_db()
+    assert image.status == Image.Status.FAILED
+    assert "gave up after 3 attempts" in image.status_reason
+    assert ApiCall.objects.filter(image=image, outcome=ApiCall.Outcome.ERROR).count() == 3
+
+
+@pytest.mark.parametrize("status", [400, 413, 415, 422])
+def test_an_image_the_api_refuses_fails_at_once_with_its_message(api, alice, status):
+    api.inject(error_rate=1.0, error_status=status)
+    image = upload(alice, photo(5))
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.FAILED
+    assert image.status_reason.startswith("The API could not process this image: ")
+    assert ApiCall.objects.get(image=image).http_status == status
+
+
+def test_a_429_holds_everyone_back_without_using_up_attempts(api, alice):
+    api.inject(storm_429=1)
+    image = upload(alice, photo(6))
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.QUEUED
+    assert image.attempts == 0
+    assert get_limiter().reserve().delay > 0
+
+
+def test_no_free_slot_puts_the_job_back_for_its_slot(api, alice, queue_redis, settings):
+    settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE = 1
+    get_limiter().reserve()
+    image = upload(alice, photo(7))
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.QUEUED
+    assert image.status_reason == "Waiting for a free API slot."
+    assert image.job_id in ScheduledJobRegistry("default", connection=queue_redis).get_job_ids()
+    assert charges(api) == 0
+
+
+def test_running_out_of_credit_pauses_everything_and_tells_admins_once(
+    api, alice, admin_user, django_capture_on_commit_callbacks
+):
+    api.configure(credits=0)
+    first, second = upload(alice, photo(8)), upload(alice, photo(9))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        image_process(image_id=first.pk)
+        image_process(image_id=second.pk)
+
+    for image in (first, second):
+        image.refresh_from_db()
+        assert image.status == Image.Status.WAITING_CREDITS
+        assert "Waiting for credits" in image.status_reason
+    assert ProcessingState.load().pause == ProcessingState.Pause.NO_CREDIT
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [admin_user.email]
+    # The second image never reached the API: processing was already paused.
+    assert api.state()["calls"]["/v1.0/alpha-channel-base64"] == {"402": 1}
+
+    assert pausing.resume_if_possible() is False
+    api.configure(credits=10)
+    assert pausing.resume_if_possible() is True
+    assert ProcessingState.load().pause == ""
+    assert set(Image.objects.values_list("status", flat=True)) == {Image.Status.QUEUED}
+
+
+def test_a_refused_key_pauses_everything(api, alice, settings):
+    settings.WITHOUTBG_API_KEY = "not-a-key"
+    image = upload(alice, photo(10))
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.WAITING_CREDITS
+    assert "API key was refused" in image.status_reason
+    assert ProcessingState.load().pause == ProcessingState.Pause.INVALID_KEY
+    assert pausing.resume_if_possible() is False
+
+
+def test_the_local_engine_needs_no_api(settings, alice, api):
+    settings.MATTING_ENGINE = "local"
+    image = upload(alice, image_bytes("PNG", (300, 200)), "art.png")
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.DONE
+    assert image.matte.engine == "local-u2netp"
+    assert Render.objects.filter(image=image).count() == 1
+    assert charges(api) == 0
