@@ -1,6 +1,9 @@
 from django.urls import include, path
 
 from cutouts.views import accounts as accounts_views
+from cutouts.views import library as library_views
+from cutouts.views import media as media_views
+from cutouts.views import upload as upload_views
 
 accounts_patterns = [
     # Ours come first so they override Django's "login" and "password_reset".
@@ -19,7 +22,14 @@ accounts_patterns = [
     ),
 ]
 
-library_patterns: list = []
+library_patterns = [
+    path("", library_views.library, name="library"),
+    path("upload/", upload_views.upload, name="upload"),
+    path("upload/batch/", upload_views.upload_batch, name="upload_batch"),
+    path("images/<int:pk>/", library_views.image_detail, name="image_detail"),
+    path("images/<int:pk>/original/", media_views.image_original, name="image_original"),
+    path("images/<int:pk>/thumbnail/", media_views.image_thumbnail, name="image_thumbnail"),
+]
 
 urlpatterns = [
     path("accounts/", include(accounts_patterns)),

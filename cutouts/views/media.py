@@ -1,0 +1,55 @@
+"""Originals and thumbnails, served only to their owner and to admins.
+
+There is no public /media/ URL: every file leaves through these views, which
+look the image up among those the user may see.
+"""
+
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
+
+from cutouts.selectors import image_for_user
+from cutouts.uploads import CONTENT_TYPES, THUMBNAIL_FORMAT
+
+# A stored file never changes under its image id, but access can be revoked:
+# let the member's own browser keep it for a while, and no shared cache ever.
+MEDIA_MAX_AGE = 3600
+
+
+@require_safe
+def image_original(request: HttpRequest, pk: int) -> FileResponse:
+    image = image_for_user(user=request.user, pk=pk)
+    return _private_file(
+        image.original,
+        content_type=CONTENT_TYPES.get(image.format, "application/octet-stream"),
+        filename=image.original_name,
+        as_attachment=request.GET.get("download") == "1",
+    )
+
+
+@require_safe
+def image_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    image = image_for_user(user=request.user, pk=pk)
+    if not image.thumbnail:
+        raise Http404("This image has no thumbnail.")
+    return _private_file(
+        image.thumbnail,
+        content_type=CONTENT_TYPES[THUMBNAIL_FORMAT],
+        filename=f"{image.stem}-thumbnail.webp",
+        as_attachment=False,
+    )
+
+
+def _private_file(
+    stored: FieldFile, *, content_type: str, filename: str, as_attachment: bool
+) -> FileResponse:
+    try:
+        handle = stored.storage.open(stored.name, "rb")
+    except FileNotFoundError as error:
+        raise Http404("The stored file is missing.") from error
+    response = FileResponse(
+        handle, content_type=content_type, as_attachment=as_attachment, filename=filename
+    )
+    patch_cache_control(response, private=True, max_age=MEDIA_MAX_AGE)
+    return response

@@ -1,0 +1,204 @@
+// The upload widget (templates/cutouts/partials/upload_widget.html).
+// Dropped or picked files become one batch; each file is then posted on its
+// own with XMLHttpRequest, because fetch cannot report upload progress.
+// The server is the authority on what is accepted; the size check here only
+// saves a long wait for a file that will be refused anyway.
+"use strict";
+
+(function () {
+  const PARALLEL_UPLOADS = 3;
+  const widget = document.querySelector(".uploader");
+  if (!widget) return;
+
+  const form = widget.querySelector(".dropzone");
+  const input = form.querySelector(".dropzone-input");
+  const list = widget.querySelector(".upload-list");
+  const summary = widget.querySelector(".upload-summary");
+  const csrfToken = form.querySelector("[name=csrfmiddlewaretoken]").value;
+  const maxBytes = Number(widget.dataset.maxBytes);
+
+  widget.classList.add("enhanced");
+
+  input.addEventListener("change", () => {
+    start(Array.from(input.files));
+    input.value = "";
+  });
+  form.addEventListener("submit", (event) => event.preventDefault());
+  form.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    form.classList.add("dragging");
+  });
+  form.addEventListener("dragleave", (event) => {
+    if (!form.contains(event.relatedTarget)) form.classList.remove("dragging");
+  });
+  form.addEventListener("drop", (event) => {
+    event.preventDefault();
+    form.classList.remove("dragging");
+    start(Array.from(event.dataTransfer.files));
+  });
+  // A file dropped beside the zone would otherwise replace the page with itself.
+  window.addEventListener("dragover", (event) => event.preventDefault());
+  window.addEventListener("drop", (event) => event.preventDefault());
+
+  async function start(files) {
+    if (!files.length) return;
+    summary.hidden = true;
+    const rows = files.map(makeRow);
+    list.prepend(...rows.map((row) => row.element));
+    const queue = rows.filter((row) => {
+      if (row.file.size <= maxBytes) return true;
+      row.fail(`This file is ${formatBytes(row.file.size)}; the limit is ${widget.dataset.maxSize}.`);
+      return false;
+    });
+    if (queue.length) {
+      try {
+        const batch = await createBatch();
+        const workers = Array.from({ length: Math.min(PARALLEL_UPLOADS, queue.length) }, async () => {
+          while (queue.length) await send(queue.shift(), batch);
+        });
+        await Promise.all(workers);
+      } catch (error) {
+        // Only making the batch can throw: send() reports its failures on the row.
+        queue.forEach((row) => row.fail(error.message));
+      }
+    }
+    showSummary(rows);
+  }
+
+  async function createBatch() {
+    let response;
+    try {
+      response = await fetch(widget.dataset.batchUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
+        credentials: "same-origin",
+      });
+    } catch {
+      throw new Error("The connection failed. Check your network and try again.");
+    }
+    const body = response.ok ? await response.json().catch(() => null) : null;
+    if (!body || !body.batch) throw new Error(failureMessage(response.status, response.url));
+    return body.batch;
+  }
+
+  function send(row, batch) {
+    return new Promise((resolve) => {
+      const data = new FormData();
+      data.append("batch", batch);
+      data.append("files", row.file, row.file.name);
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", widget.dataset.uploadUrl);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("X-CSRFToken", csrfToken);
+      xhr.responseType = "json";
+      xhr.upload.onprogress = (event) => {
+        if (event.lengthComputable) row.progress(event.loaded / event.total);
+      };
+      xhr.upload.onload = () => row.checking();
+      xhr.onload = () => {
+        const body = xhr.response;
+        if (xhr.status === 201 && body && body.image) row.done(body.image);
+        else row.fail(body && body.error ? body.error : failureMessage(xhr.status, xhr.responseURL));
+        resolve();
+      };
+      xhr.onerror = () => {
+        row.fail("The connection failed. Check your network and try again.");
+        resolve();
+      };
+      row.progress(0);
+      xhr.send(data);
+    });
+  }
+
+  function failureMessage(status, url) {
+    if (url && url.includes("/accounts/login/")) return "You have been signed out. Sign in and try again.";
+    if (status === 413) return "This file is too large for the server.";
+    return `The server could not take this file (error ${status}). Try again later.`;
+  }
+
+  function makeRow(file) {
+    const row = element("li", "upload-row waiting");
+    const thumb = element("span", "upload-thumb");
+    const name = element("span", "upload-name", file.name);
+    const bar = element("span", "upload-bar");
+    const fill = element("span", "upload-bar-fill");
+    const status = element("span", "upload-status", "Waiting…");
+    bar.setAttribute("role", "progressbar");
+    bar.setAttribute("aria-label", `Upload of ${file.name}`);
+    bar.setAttribute("aria-valuemin", "0");
+    bar.setAttribute("aria-valuemax", "100");
+    bar.append(fill);
+    row.append(thumb, name, bar, status);
+
+    let state = "waiting";
+    const setState = (newState, text) => {
+      state = newState;
+      row.className = `upload-row ${state}`;
+      status.textContent = text;
+    };
+    const setPercent = (percent) => {
+      fill.style.width = `${percent}%`;
+      bar.setAttribute("aria-valuenow", String(percent));
+    };
+    return {
+      file,
+      element: row,
+      get state() {
+        return state;
+      },
+      progress(fraction) {
+        const percent = Math.round(fraction * 100);
+        setPercent(percent);
+        setState("uploading", `${percent}%`);
+      },
+      checking() {
+        setPercent(100);
+        setState("checking", "Checking…");
+      },
+      done(image) {
+        setPercent(100);
+        setState("done", "");
+        const img = element("img");
+        img.src = image.thumbnail_url;
+        img.alt = "";
+        thumb.append(img);
+        const link = element("a", "upload-name", image.name);
+        link.href = image.url;
+        name.replaceWith(link);
+        status.append(element("span", `badge ${image.status}`, image.status_label));
+      },
+      fail(message) {
+        setState("rejected", message);
+      },
+    };
+  }
+
+  function showSummary(rows) {
+    const accepted = rows.filter((row) => row.state === "done").length;
+    const rejected = rows.length - accepted;
+    summary.textContent = "";
+    const parts = [`${accepted} uploaded`];
+    if (rejected) parts.push(`${rejected} rejected`);
+    summary.append(`${parts.join(", ")}. `);
+    if (accepted) {
+      const link = element("a", "", "See them in the library");
+      link.href = widget.dataset.libraryUrl;
+      summary.append(link);
+    }
+    summary.hidden = false;
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function formatBytes(size) {
+    for (const [unit, scale] of [["MB", 1024 * 1024], ["KB", 1024]]) {
+      if (size >= scale) return `${(Math.ceil((size * 10) / scale) / 10).toFixed(1).replace(/\.0$/, "")} ${unit}`;
+    }
+    return `${size} bytes`;
+  }
+})();
