@@ -35,6 +35,10 @@ def render_path(instance: "Render", filename: str) -> str:
     return _stored_name("renders", filename)
 
 
+def export_path(instance: "Export", filename: str) -> str:
+    return _stored_name("exports", filename)
+
+
 class UploadBatch(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches"
@@ -113,14 +117,72 @@ class Matte(models.Model):
         return f"Matte of {self.image}"
 
 
-class Render(models.Model):
-    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renders")
+class Preset(models.Model):
+    """A team preset an admin added; the built-in ones live in code (cutouts.presets)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
     spec = models.JSONField()
-    file = models.FileField(upload_to=render_path, max_length=255)
-    format = models.CharField(max_length=10)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    byte_size = models.PositiveBigIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Export(models.Model):
+    """One preset applied to many images, delivered as one ZIP."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports"
+    )
+    preset = models.CharField(max_length=80)  # the preset's slug, for file names
+    spec = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status, default=Status.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    archive = models.FileField(upload_to=export_path, max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} ({self.preset})"
+
+
+class Render(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renders")
+    export = models.ForeignKey(
+        Export, on_delete=models.SET_NULL, null=True, blank=True, related_name="renders"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    preset = models.CharField(max_length=80, blank=True)  # slug, for the download name
+    spec = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status, default=Status.DONE)
+    error = models.CharField(max_length=500, blank=True)
+    file = models.FileField(upload_to=render_path, max_length=255, blank=True)
+    format = models.CharField(max_length=10, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    byte_size = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -232,3 +294,49 @@ class ProcessingState(models.Model):
     def load(cls) -> "ProcessingState":
         state, _ = cls.objects.get_or_create(pk=1)
         return state
+
+
+class CreditSnapshot(models.Model):
+    """The credit balance as the engine reported it, or why it could not."""
+
+    engine = models.CharField(max_length=40)
+    credit = models.IntegerField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    taken_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.credit} credits at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class Alert(models.Model):
+    """An alert condition that is on or off, so admins are told once per crossing."""
+
+    kind = models.CharField(max_length=40, unique=True)
+    active = models.BooleanField(default=False)
+    message = models.CharField(max_length=500, blank=True)
+    changed_at = models.DateTimeField(auto_now=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({'on' if self.active else 'off'})"
+
+
+class ApiToken(models.Model):
+    """A member's personal token for the team API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=80)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)  # shown in lists to tell tokens apart
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -221,9 +221,10 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
             height=matte.height,
             byte_size=len(data),
         )
-        Render.objects.filter(image=image, spec__preset=CUTOUT_PRESET).delete()
+        Render.objects.filter(image=image, preset=CUTOUT_PRESET, export=None).delete()
         Render.objects.create(
             image=image,
+            preset=CUTOUT_PRESET,
             spec={"preset": CUTOUT_PRESET},
             file=ContentFile(cutout_png, name="cutout.png"),
             format="PNG",

@@ -56,7 +56,7 @@ def test_it_stores_a_full_size_matte_and_the_default_outputs(api, alice):
     matte = PILImage.open(image.matte.file)
     assert (matte.mode, matte.size) == ("L", (2000, 1500))
     assert image.matte.engine == "sandbox"
-    cutout = image.renders.get(spec__preset="transparent-png")
+    cutout = image.renders.get(preset="transparent-png")
     with PILImage.open(cutout.file) as picture:
         assert (picture.format, picture.mode, picture.size) == ("PNG", "RGBA", (2000, 1500))
     with PILImage.open(image.preview) as preview:
