@@ -39,6 +39,10 @@ def export_path(instance: "Export", filename: str) -> str:
     return _stored_name("exports", filename)
 
 
+def backdrop_path(instance: "Backdrop", filename: str) -> str:
+    return _stored_name("backdrops", filename)
+
+
 class UploadBatch(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches"
@@ -133,6 +137,22 @@ class Preset(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Backdrop(models.Model):
+    """A background picture a member uploaded for the studio (never sent to the API)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="backdrops"
+    )
+    file = models.FileField(upload_to=backdrop_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class Export(models.Model):
