@@ -47,7 +47,23 @@ elif ! "$BIN/python" manage.py shell -c "from django.contrib.auth.models import 
   echo "or run again with DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD and DJANGO_SUPERUSER_EMAIL set."
 fi
 
+# With no API key, Cutouts talks to the local sandbox of the withoutbg API.
+if [ -z "${WITHOUTBG_API_KEY:-}" ] && [ "${MATTING_ENGINE:-api}" = api ]; then
+  sandbox_port=${SANDBOX_PORT:-8765}
+  export WITHOUTBG_BASE_URL="http://127.0.0.1:$sandbox_port" WITHOUTBG_API_KEY="${WITHOUTBG_SANDBOX_KEYS:-sandbox-key}"
+  WITHOUTBG_API_KEY=${WITHOUTBG_API_KEY%%,*}
+  echo "No WITHOUTBG_API_KEY: using the sandbox API at $WITHOUTBG_BASE_URL (real mattes from the offline model)."
+  "$BIN/python" manage.py withoutbg_sandbox --port "$sandbox_port" &
+  pids+=($!)
+fi
+
+"$BIN/python" manage.py rqworker default --with-scheduler &
+pids+=($!)
+"$BIN/python" manage.py rqcron cutouts.cron &
+pids+=($!)
+
 echo "Cutouts is at http://127.0.0.1:$PORT/"
 "$BIN/python" manage.py runserver "127.0.0.1:$PORT" &
 pids+=($!)
+# When any of them stops, stop them all: a half-running app is worse than none.
 wait -n
