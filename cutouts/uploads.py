@@ -62,6 +62,7 @@ _IMAGE_SIGNATURES = (
     b"BM",
 )
 
+_ORIENTATION_TAG = 0x0112
 QUEUED_REASON = "Waiting to be processed."
 QUEUE_AWAY_REASON = "Saved. Processing will start shortly: the job queue is unavailable right now."
 THUMBNAIL_FORMAT = "WEBP"
@@ -135,6 +136,9 @@ def check_image(*, data: bytes) -> CheckedImage:
         # The header is all Pillow has read so far: refuse before decoding pixels.
         if width * height > settings.UPLOAD_MAX_PIXELS:
             raise _too_many_pixels(width, height)
+        if _shown_sideways(picture):
+            # Members, the matte and every render see the picture upright.
+            width, height = height, width
         try:
             # For PNG this checks every chunk's CRC, which decoding skips.
             picture.verify()
@@ -155,6 +159,15 @@ def check_image(*, data: bytes) -> CheckedImage:
             raise _damaged() from error
         thumbnail = _thumbnail(picture)
     return CheckedImage(format=image_format, width=width, height=height, thumbnail=thumbnail)
+
+
+def _shown_sideways(picture: PILImage.Image) -> bool:
+    # EXIF orientations 5 to 8 turn the picture a quarter; a broken EXIF block
+    # only loses the orientation, as in the thumbnail.
+    try:
+        return picture.getexif().get(_ORIENTATION_TAG, 1) in (5, 6, 7, 8)
+    except Exception:
+        return False
 
 
 def _open(data: bytes) -> PILImage.Image:

@@ -100,7 +100,7 @@ def test_it_keeps_transparency_in_the_thumbnail(alice):
     assert _open(image.thumbnail).getpixel((5, 5))[3] == 0
 
 
-def test_it_turns_an_exif_rotated_jpeg_upright_in_the_thumbnail(alice):
+def test_it_records_and_thumbnails_an_exif_rotated_jpeg_upright(alice):
     # Stored sideways: red on the left. Orientation 6 means "turn 90° clockwise
     # to view", which brings the left edge to the top.
     picture = PILImage.new("RGB", (200, 100), "blue")
@@ -113,7 +113,7 @@ def test_it_turns_an_exif_rotated_jpeg_upright_in_the_thumbnail(alice):
     image = upload(alice, "sideways.jpg", buffer.getvalue())
 
     thumbnail = _open(image.thumbnail)
-    assert (image.width, image.height) == (200, 100)
+    assert (image.width, image.height) == (100, 200)
     assert thumbnail.size == (100, 200)
     red, _, blue = thumbnail.getpixel((50, 20))
     assert red > 200 and blue < 60
