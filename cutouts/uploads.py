@@ -136,9 +136,6 @@ def check_image(*, data: bytes) -> CheckedImage:
         # The header is all Pillow has read so far: refuse before decoding pixels.
         if width * height > settings.UPLOAD_MAX_PIXELS:
             raise _too_many_pixels(width, height)
-        if _shown_sideways(picture):
-            # Members, the matte and every render see the picture upright.
-            width, height = height, width
         try:
             # For PNG this checks every chunk's CRC, which decoding skips.
             picture.verify()
@@ -147,6 +144,9 @@ def check_image(*, data: bytes) -> CheckedImage:
 
     # verify() leaves the file unusable; decoding needs a fresh one.
     with _open(data) as picture:
+        if _shown_sideways(picture):
+            # Members, the matte and every render see the picture upright.
+            width, height = height, width
         if image_format == "JPEG":
             # Decode at a fraction of the size: the whole stream is still read,
             # so truncation is still caught, at a fraction of the time.
