@@ -26,9 +26,6 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Tests empty the Redis database they use: by default one of its own.
-test: REDIS_URL ?= redis://127.0.0.1:6379/15
-test: export REDIS_URL
 test: install
 	scripts/ensure-chromium.sh
 	$(BIN)/ruff check .

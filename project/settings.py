@@ -111,6 +111,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+# Enqueue at once: the code decides when (uploads queue their job on commit
+# themselves, and must see a Redis failure where they can handle it).
+RQ = {"COMMIT_MODE": "auto"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -190,6 +193,12 @@ PROCESSING_STALE_SECONDS = envint("PROCESSING_STALE_SECONDS", 300)
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
 CREDIT_RECHECK_SECONDS = envint("CREDIT_RECHECK_SECONDS", 60)
 RATE_LIMIT_TOLERANCE_SECONDS = envfloat("RATE_LIMIT_TOLERANCE_SECONDS", 1.5)
+# Credits: checked every CREDIT_REFRESH_SECONDS for the dashboard; admins are
+# e-mailed once when they drop below CREDIT_LOW_THRESHOLD, and once when they
+# expire within CREDIT_EXPIRY_WARNING_DAYS.
+CREDIT_REFRESH_SECONDS = envint("CREDIT_REFRESH_SECONDS", 900)
+CREDIT_LOW_THRESHOLD = envint("CREDIT_LOW_THRESHOLD", 50)
+CREDIT_EXPIRY_WARNING_DAYS = envint("CREDIT_EXPIRY_WARNING_DAYS", 14)
 PREVIEW_SIZE = envint("PREVIEW_SIZE", 1280)
 
 SESSION_COOKIE_HTTPONLY = True
