@@ -1,0 +1,158 @@
+"""Batch throughput against the API's rate limit, through real workers and the sandbox.
+
+Run from the repository root:
+
+    .venv/bin/python -m bench.throughput [--limit 120] [--images 300] [--workers 2]
+
+It starts the sandbox with a per-key limit of --limit calls a minute, --workers
+RQ workers and the cron scheduler, all on a throwaway SQLite database and
+Redis database 13, uploads --images distinct photos, and waits until every one
+is done. It prints:
+- how long the calls took against the least time the limit allows for them,
+  as a share of the limit's throughput (goal ≥ 95 %);
+- the most calls the sandbox saw in any 60 s window (must not pass the limit);
+- how many 429 answers the sandbox gave (goal 0).
+"""
+
+import argparse
+import io
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+REDIS_URL = "redis://127.0.0.1:6379/13"
+ALPHA = "/v1.0/alpha-channel-base64"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=120, help="API calls per minute per key")
+    parser.add_argument("--images", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="cutouts-bench-"))
+    os.environ.update(
+        DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite3'}",
+        MEDIA_ROOT=str(folder / "media"),
+        REDIS_URL=REDIS_URL,
+        WITHOUTBG_API_KEY="sandbox-key",
+        WITHOUTBG_RATE_LIMIT_PER_MINUTE=str(args.limit),
+        MATTING_ENGINE="api",
+        DEBUG="true",
+        LOG_LEVEL="WARNING",
+    )
+    processes: list[subprocess.Popen] = []
+    try:
+        sandbox = _spawn(
+            ["withoutbg_sandbox", "--port", "0", "--rate-limit", str(args.limit)],
+            folder / "sandbox.log",
+            processes,
+        )
+        os.environ["WITHOUTBG_BASE_URL"] = _address(sandbox, folder / "sandbox.log")
+        _run(args, folder, processes)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait()
+
+
+def _run(args: argparse.Namespace, folder: Path, processes: list[subprocess.Popen]) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+    django.setup()
+    import django_rq
+    import httpx
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+
+    from cutouts.models import ApiCall, Image
+    from cutouts.uploads import image_upload
+
+    call_command("migrate", verbosity=0)
+    django_rq.get_connection("default").flushdb()
+    httpx.post(os.environ["WITHOUTBG_BASE_URL"] + "/_sandbox/state", json={"credits": 10**6})
+    for number in range(args.workers):
+        _spawn(["rqworker", "default", "--with-scheduler"], folder / f"w{number}.log", processes)
+    _spawn(["rqcron", "cutouts.cron"], folder / "cron.log", processes)
+
+    owner = User.objects.create_user("bench")
+    photos = [_photo(seed) for seed in range(args.images)]
+    print(f"{args.images} images, {args.workers} workers, limit {args.limit}/min; uploading…")
+    started = time.monotonic()
+    for seed, data in enumerate(photos):
+        image_upload(owner=owner, batch=None, uploaded_file=SimpleUploadedFile(f"{seed}.jpg", data))
+    while Image.objects.exclude(status=Image.Status.DONE).exists():
+        if Image.objects.filter(status=Image.Status.FAILED).exists():
+            sys.exit("An image failed: see the worker logs in " + str(folder))
+        time.sleep(1)
+    elapsed = time.monotonic() - started
+
+    sends = sorted(
+        call.created_at - timedelta(milliseconds=call.latency_ms)
+        for call in ApiCall.objects.filter(outcome=ApiCall.Outcome.SUCCESS)
+    )
+    state = httpx.get(os.environ["WITHOUTBG_BASE_URL"] + "/_sandbox/state").json()
+    busiest = max(
+        sum(1 for other in sends if send <= other < send + timedelta(seconds=60)) for send in sends
+    )
+    print(f"all done in {elapsed:.0f} s; {len(sends)} paid calls")
+    # Under a limit of L a minute, call k can go no sooner than minute k // L:
+    # that is the least time the batch's calls can take.
+    least = (len(sends) - 1) // args.limit * 60
+    took = (sends[-1] - sends[0]).total_seconds()
+    if least:
+        print(
+            f"calls took {took:.1f} s; the limit allows {least} s at best: "
+            f"{least / took:.1%} of the limit's throughput"
+        )
+    else:
+        print("every call fit in the first window: use more images than the limit")
+    print(f"most calls in any 60 s window: {busiest} (limit {args.limit})")
+    print(f"429 answers from the sandbox: {state['calls'][ALPHA].get('429', 0)}")
+
+
+def _photo(seed: int) -> bytes:
+    from PIL import Image as PILImage
+
+    picture = PILImage.linear_gradient("L").resize((320, 240)).convert("RGB")
+    picture.paste((seed * 37 % 256, 255 - seed * 11 % 256, 90), (80, 40 + seed % 60, 240, 200))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def _spawn(command: list[str], log: Path, processes: list[subprocess.Popen]) -> subprocess.Popen:
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", *command],
+            cwd=BASE_DIR,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    processes.append(process)
+    return process
+
+
+def _address(process: subprocess.Popen, log: Path) -> str:
+    for _ in range(600):
+        found = re.search(r"http://[\d.]+:\d+", log.read_text())
+        if found:
+            return found.group()
+        if process.poll() is not None:
+            sys.exit(f"The sandbox did not start:\n{log.read_text()}")
+        time.sleep(0.1)
+    sys.exit("The sandbox gave no address")
+
+
+if __name__ == "__main__":
+    main()
