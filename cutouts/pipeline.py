@@ -23,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from PIL import Image as PILImage
 
-from cutouts import compositor, pausing, proxy
+from cutouts import compositor, pausing, presets, proxy
 from cutouts.engines import MattingEngine, get_engine
 from cutouts.models import ApiCall, Image, Matte, Render
 from cutouts.queueing import enqueue_processing, get_limiter, redis_connection
@@ -208,9 +208,9 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
         matte = proxy.upscale_matte(matte, original.size)
         png = None
     data = png or _png(matte)
-    cutout = compositor.cutout(original, matte)
-    cutout_png = compositor.encode(cutout, "PNG")
-    preview = compositor.encode(compositor.fit_within(cutout, settings.PREVIEW_SIZE), "WEBP")
+    cutout = compositor.render(original, matte, presets.BUILTIN_PRESETS[CUTOUT_PRESET].spec)
+    cutout_png = cutout.data
+    preview = compositor.encode(compositor.fit_within(cutout.image, settings.PREVIEW_SIZE), "WEBP")
     with transaction.atomic():
         Matte.objects.filter(image=image).delete()
         Matte.objects.create(
