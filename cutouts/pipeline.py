@@ -59,8 +59,12 @@ def image_process(*, image_id: int, slot: float | None = None) -> None:
 
 def _claim(image_id: int) -> bool:
     # Only one job at a time may work on an image, whichever worker it is in.
+    # The reason it waited ("Waiting for a free API slot.") no longer holds.
     claimed = Image.objects.filter(pk=image_id, status=Image.Status.QUEUED).update(
-        status=Image.Status.PROCESSING, claimed_at=timezone.now(), updated_at=timezone.now()
+        status=Image.Status.PROCESSING,
+        status_reason="",
+        claimed_at=timezone.now(),
+        updated_at=timezone.now(),
     )
     return claimed == 1
 
