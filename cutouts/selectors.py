@@ -1,11 +1,15 @@
-"""Read-only queries: who may see which images and batches."""
+"""Read-only queries: who may see which images, batches and files."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from cutouts.models import Image, UploadBatch
+from cutouts.models import Image, Matte, Render, UploadBatch
+from cutouts.pipeline import CUTOUT_PRESET
 
 
 def images_visible_to(user: AbstractBaseUser) -> QuerySet[Image]:
@@ -40,3 +44,92 @@ def batch_for_user(*, user: AbstractBaseUser, pk: str | int) -> UploadBatch:
         return UploadBatch.objects.get(owner=user, pk=int(pk))
     except (UploadBatch.DoesNotExist, ValueError) as error:
         raise Http404("No such upload batch.") from error
+
+
+def batch_for_viewer(*, user: AbstractBaseUser, pk: str | int) -> UploadBatch:
+    """A batch to look at: the uploader's own, or anyone's for admins."""
+    batches = UploadBatch.objects.select_related("owner")
+    if not user.is_staff:
+        batches = batches.filter(owner=user)
+    try:
+        return batches.get(pk=int(pk))
+    except (UploadBatch.DoesNotExist, ValueError) as error:
+        raise Http404("No such upload batch.") from error
+
+
+def batch_images(*, batch: UploadBatch) -> QuerySet[Image]:
+    # In upload order, so cards stay put while their statuses change.
+    return batch.images.select_related("owner").order_by("created_at", "pk")
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    total: int
+    done: int
+    failed: int
+    waiting_credits: int
+    in_progress: int  # queued or being processed
+
+    def percent(self, count: int) -> float:
+        return round(100 * count / self.total, 2) if self.total else 0.0
+
+    @property
+    def done_percent(self) -> float:
+        return self.percent(self.done)
+
+    @property
+    def failed_percent(self) -> float:
+        return self.percent(self.failed)
+
+    @property
+    def waiting_percent(self) -> float:
+        return self.percent(self.waiting_credits)
+
+    @property
+    def in_progress_percent(self) -> float:
+        return self.percent(self.in_progress)
+
+
+def batch_progress(*, batch: UploadBatch) -> BatchProgress:
+    rows = dict(batch.images.values_list("status").annotate(n=Count("pk")).order_by())
+    return BatchProgress(
+        total=sum(rows.values()),
+        done=rows.get(Image.Status.DONE, 0),
+        failed=rows.get(Image.Status.FAILED, 0),
+        waiting_credits=rows.get(Image.Status.WAITING_CREDITS, 0),
+        in_progress=rows.get(Image.Status.QUEUED, 0) + rows.get(Image.Status.PROCESSING, 0),
+    )
+
+
+def with_outputs(images: QuerySet[Image]) -> QuerySet[Image]:
+    """Add `cutout_id` (the default cutout render, or None) and `has_matte`, in the same query."""
+    cutouts = Render.objects.filter(
+        image=OuterRef("pk"), preset=CUTOUT_PRESET, export=None, status=Render.Status.DONE
+    ).order_by("-created_at")
+    return images.annotate(
+        cutout_id=Subquery(cutouts.values("pk")[:1]),
+        has_matte=Exists(Matte.objects.filter(image=OuterRef("pk"))),
+    )
+
+
+def image_page_for_user(*, user: AbstractBaseUser, pk: int) -> Image:
+    images = with_outputs(images_visible_to(user)).select_related("owner", "batch")
+    return get_object_or_404(images, pk=pk)
+
+
+def image_statuses(*, user: AbstractBaseUser, ids: Iterable[int]) -> QuerySet[Image]:
+    """The images among `ids` the user may see, with what a status update shows."""
+    return with_outputs(images_visible_to(user).filter(pk__in=list(ids))).only(
+        "pk", "status", "status_reason", "thumbnail", "preview"
+    )
+
+
+def render_for_user(*, user: AbstractBaseUser, pk: int) -> Render:
+    """A finished render of an image the user may see; 404 for anything else."""
+    renders = Render.objects.select_related("image").filter(
+        image__in=images_visible_to(user), status=Render.Status.DONE
+    )
+    render = get_object_or_404(renders, pk=pk)
+    if not render.file:
+        raise Http404("This render has no file.")
+    return render

@@ -1,8 +1,11 @@
 from django.urls import include, path
 
 from cutouts.views import accounts as accounts_views
+from cutouts.views import batches as batch_views
 from cutouts.views import library as library_views
 from cutouts.views import media as media_views
+from cutouts.views import retry as retry_views
+from cutouts.views import status as status_views
 from cutouts.views import upload as upload_views
 
 accounts_patterns = [
@@ -29,6 +32,13 @@ library_patterns = [
     path("images/<int:pk>/", library_views.image_detail, name="image_detail"),
     path("images/<int:pk>/original/", media_views.image_original, name="image_original"),
     path("images/<int:pk>/thumbnail/", media_views.image_thumbnail, name="image_thumbnail"),
+    path("images/<int:pk>/preview/", media_views.image_preview, name="image_preview"),
+    path("images/<int:pk>/matte/", media_views.image_matte, name="image_matte"),
+    path("images/<int:pk>/retry/", retry_views.image_retry, name="image_retry"),
+    path("images/status/", status_views.image_status_list, name="image_status_list"),
+    path("images/retry-failed/", retry_views.images_retry_failed, name="images_retry_failed"),
+    path("renders/<int:pk>/download/", media_views.render_download, name="render_download"),
+    path("batches/<int:pk>/", batch_views.batch_detail, name="batch_detail"),
 ]
 
 urlpatterns = [

@@ -33,6 +33,7 @@ def test_it_makes_a_batch_for_the_uploader(alice_client, alice):
     assert response.status_code == 201
     batch = UploadBatch.objects.get(pk=response.json()["batch"])
     assert batch.owner == alice
+    assert response.json()["url"] == f"/batches/{batch.pk}/"
 
 
 def test_the_batch_endpoint_only_takes_posts(alice_client):
@@ -52,6 +53,7 @@ def test_a_script_upload_answers_with_the_image_as_json(alice_client, alice):
             "name": "photo.jpg",
             "status": "queued",
             "status_label": "Queued",
+            "status_reason": "Waiting to be processed.",
             "url": f"/images/{image.pk}/",
             "thumbnail_url": f"/images/{image.pk}/thumbnail/",
         }

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from cutouts.models import Image
-from cutouts.selectors import image_for_user, library_images, library_status_counts
+from cutouts.selectors import image_page_for_user, library_images, library_status_counts
 from cutouts.views.upload import upload_widget_context
 
 # Every accepted format but TIFF, which only Safari can show.
@@ -34,12 +34,18 @@ def library(request: HttpRequest) -> HttpResponse:
     tabs = [StatusTab("", "All", sum(counts.values()))] + [
         StatusTab(value, label, counts[value]) for value, label in Image.Status.choices
     ]
-    context = {"page": page, "tabs": tabs, "status": status, **upload_widget_context()}
+    context = {
+        "page": page,
+        "tabs": tabs,
+        "status": status,
+        "failed_count": counts[Image.Status.FAILED],
+        **upload_widget_context(),
+    }
     return render(request, "cutouts/library.html", context)
 
 
 @require_safe
 def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    image = image_for_user(user=request.user, pk=pk)
+    image = image_page_for_user(user=request.user, pk=pk)
     context = {"image": image, "shows_original": image.format in BROWSER_FORMATS}
     return render(request, "cutouts/image_detail.html", context)

@@ -1,4 +1,4 @@
-"""Originals and thumbnails, served only to their owner and to admins.
+"""Originals, thumbnails, previews, mattes and renders, served only to their owner and to admins.
 
 There is no public /media/ URL: every file leaves through these views, which
 look the image up among those the user may see.
@@ -9,8 +9,9 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from cutouts.selectors import image_for_user
-from cutouts.uploads import CONTENT_TYPES, THUMBNAIL_FORMAT
+from cutouts.models import Matte
+from cutouts.selectors import image_for_user, render_for_user
+from cutouts.uploads import CONTENT_TYPES, EXTENSIONS, THUMBNAIL_FORMAT
 
 # A stored file never changes under its image id, but access can be revoked:
 # let the member's own browser keep it for a while, and no shared cache ever.
@@ -38,6 +39,46 @@ def image_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
         content_type=CONTENT_TYPES[THUMBNAIL_FORMAT],
         filename=f"{image.stem}-thumbnail.webp",
         as_attachment=False,
+    )
+
+
+@require_safe
+def image_preview(request: HttpRequest, pk: int) -> FileResponse:
+    image = image_for_user(user=request.user, pk=pk)
+    if not image.preview:
+        raise Http404("This image has no preview yet.")
+    return _private_file(
+        image.preview,
+        content_type=CONTENT_TYPES["WEBP"],
+        filename=f"{image.stem}-preview.webp",
+        as_attachment=False,
+    )
+
+
+@require_safe
+def image_matte(request: HttpRequest, pk: int) -> FileResponse:
+    image = image_for_user(user=request.user, pk=pk)
+    matte = Matte.objects.filter(image=image).first()
+    if matte is None:
+        raise Http404("This image has no matte yet.")
+    return _private_file(
+        matte.file,
+        content_type=CONTENT_TYPES["PNG"],
+        filename=f"{image.stem}-matte.png",
+        as_attachment=True,
+    )
+
+
+@require_safe
+def render_download(request: HttpRequest, pk: int) -> FileResponse:
+    render = render_for_user(user=request.user, pk=pk)
+    image_format = render.format.upper()
+    extension = EXTENSIONS.get(image_format, f".{image_format.lower()}")
+    return _private_file(
+        render.file,
+        content_type=CONTENT_TYPES.get(image_format, "application/octet-stream"),
+        filename=f"{render.image.stem}-{render.preset or 'render'}{extension}",
+        as_attachment=True,
     )
 
 

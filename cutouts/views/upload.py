@@ -46,7 +46,9 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 def upload_batch(request: HttpRequest) -> JsonResponse:
     batch = batch_start(owner=request.user)
-    return JsonResponse({"batch": batch.pk}, status=201)
+    return JsonResponse(
+        {"batch": batch.pk, "url": reverse("batch_detail", args=[batch.pk])}, status=201
+    )
 
 
 def _upload_one_for_script(request: HttpRequest, files: list[UploadedFile]) -> JsonResponse:
@@ -99,6 +101,8 @@ def _image_json(image: Image) -> dict[str, object]:
         "name": image.original_name,
         "status": image.status,
         "status_label": image.get_status_display(),
+        # As the upload left it: "processing will start shortly" when Redis was away.
+        "status_reason": image.status_reason,
         "url": reverse("image_detail", args=[image.pk]),
         "thumbnail_url": reverse("image_thumbnail", args=[image.pk]),
     }

@@ -45,6 +45,7 @@
     summary.hidden = true;
     const rows = files.map(makeRow);
     list.prepend(...rows.map((row) => row.element));
+    let batch = null;
     const queue = rows.filter((row) => {
       if (row.file.size <= maxBytes) return true;
       row.fail(`This file is ${formatBytes(row.file.size)}; the limit is ${widget.dataset.maxSize}.`);
@@ -52,9 +53,9 @@
     });
     if (queue.length) {
       try {
-        const batch = await createBatch();
+        batch = await createBatch();
         const workers = Array.from({ length: Math.min(PARALLEL_UPLOADS, queue.length) }, async () => {
-          while (queue.length) await send(queue.shift(), batch);
+          while (queue.length) await send(queue.shift(), batch.batch);
         });
         await Promise.all(workers);
       } catch (error) {
@@ -62,7 +63,7 @@
         queue.forEach((row) => row.fail(error.message));
       }
     }
-    showSummary(rows);
+    showSummary(rows, batch);
   }
 
   async function createBatch() {
@@ -78,7 +79,7 @@
     }
     const body = response.ok ? await response.json().catch(() => null) : null;
     if (!body || !body.batch) throw new Error(failureMessage(response.status, response.url));
-    return body.batch;
+    return body;
   }
 
   function send(row, batch) {
@@ -166,6 +167,8 @@
         link.href = image.url;
         name.replaceWith(link);
         status.append(element("span", `badge ${image.status}`, image.status_label));
+        // Says so when the upload is saved but its processing could not be queued yet.
+        if (image.status_reason) status.append(" ", element("span", "upload-reason", image.status_reason));
       },
       fail(message) {
         setState("rejected", message);
@@ -173,7 +176,7 @@
     };
   }
 
-  function showSummary(rows) {
+  function showSummary(rows, batch) {
     const accepted = rows.filter((row) => row.state === "done").length;
     const rejected = rows.length - accepted;
     summary.textContent = "";
@@ -181,9 +184,11 @@
     if (rejected) parts.push(`${rejected} rejected`);
     summary.append(`${parts.join(", ")}. `);
     if (accepted) {
-      const link = element("a", "", "See them in the library");
-      link.href = widget.dataset.libraryUrl;
-      summary.append(link);
+      const progress = element("a", "", "View this batch's progress");
+      progress.href = batch.url;
+      const library = element("a", "", "See them in the library");
+      library.href = widget.dataset.libraryUrl;
+      summary.append(progress, " · ", library);
     }
     summary.hidden = false;
   }

@@ -5,7 +5,7 @@ import base64
 import pytest
 from playwright.sync_api import expect
 
-from cutouts.models import Image
+from cutouts.models import Image, UploadBatch
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,7 +44,13 @@ def test_a_member_drops_twenty_photos_and_sees_them_in_the_library(page, sign_in
     for bar in page.locator(".upload-bar").all():
         expect(bar).to_have_attribute("aria-valuenow", "100")
     expect(page.locator(".upload-row.done .upload-thumb img")).to_have_count(20)
-    expect(page.locator(".upload-summary")).to_have_text("20 uploaded. See them in the library")
+    expect(page.locator(".upload-summary")).to_have_text(
+        "20 uploaded. View this batch's progress · See them in the library"
+    )
+    batch = UploadBatch.objects.get(owner=alice)
+    expect(page.get_by_role("link", name="View this batch's progress")).to_have_attribute(
+        "href", f"/batches/{batch.pk}/"
+    )
 
     page.get_by_role("link", name="See them in the library").click()
 
@@ -87,7 +93,7 @@ def test_picked_files_show_the_servers_message_for_each_rejected_one(
         "This file is a text file, not a JPEG, PNG, WebP, TIFF, BMP or GIF image."
     )
     expect(page.locator(".upload-summary")).to_have_text(
-        "1 uploaded, 1 rejected. See them in the library"
+        "1 uploaded, 1 rejected. View this batch's progress · See them in the library"
     )
     assert list(Image.objects.values_list("original_name", flat=True)) == ["cat.png"]
 

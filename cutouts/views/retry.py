@@ -1,0 +1,42 @@
+"""Admins retry failed images: one from its page, or all of them (in a batch, or everywhere)."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from cutouts import retrying
+from cutouts.selectors import batch_for_viewer, image_for_user, images_visible_to
+from cutouts.views.accounts import staff_required
+
+
+@staff_required
+@require_POST
+def image_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    image = image_for_user(user=request.user, pk=pk)
+    if retrying.image_retry(image=image):
+        messages.success(request, f"{image.original_name} is queued again.")
+    else:
+        messages.info(request, f"{image.original_name} has not failed: there is nothing to retry.")
+    return redirect("image_detail", pk=image.pk)
+
+
+@staff_required
+@require_POST
+def images_retry_failed(request: HttpRequest) -> HttpResponse:
+    images = images_visible_to(request.user)
+    batch_id = request.POST.get("batch")
+    if batch_id:
+        batch = batch_for_viewer(user=request.user, pk=batch_id)
+        images = images.filter(batch=batch)
+        back = reverse("batch_detail", args=[batch.pk])
+    else:
+        back = reverse("library") + "?status=failed"
+    count = retrying.images_retry_failed(images_qs=images)
+    if count:
+        noun = "image is" if count == 1 else "images are"
+        messages.success(request, f"{count} failed {noun} queued again.")
+    else:
+        messages.info(request, "There are no failed images to retry.")
+    return redirect(back)

@@ -1,0 +1,47 @@
+"""Give an image what processing leaves behind, without calling any API."""
+
+import io
+
+from django.core.files.base import ContentFile
+from PIL import Image as PILImage
+
+from cutouts.models import Image, Matte, Render
+from cutouts.pipeline import CUTOUT_PRESET
+from tests.images import gradient
+
+
+def finish(image: Image) -> Render:
+    """Mark `image` done with a matte, the default cutout render and a preview; the render."""
+    size = (image.width, image.height)
+    matte = PILImage.new("L", size, 0)
+    matte.paste(255, (size[0] // 4, size[1] // 4, size[0] * 3 // 4, size[1] * 3 // 4))
+    cutout = gradient(size, "RGBA")
+    cutout.putalpha(matte)
+    Matte.objects.create(
+        image=image,
+        file=ContentFile(_encode(matte, "PNG"), name="matte.png"),
+        engine="test",
+        width=size[0],
+        height=size[1],
+        byte_size=0,
+    )
+    render = Render.objects.create(
+        image=image,
+        preset=CUTOUT_PRESET,
+        spec={"preset": CUTOUT_PRESET},
+        file=ContentFile(_encode(cutout, "PNG"), name="cutout.png"),
+        format="PNG",
+        width=size[0],
+        height=size[1],
+    )
+    image.preview.save("preview.webp", ContentFile(_encode(cutout, "WEBP")), save=False)
+    image.status = Image.Status.DONE
+    image.status_reason = ""
+    image.save(update_fields=["preview", "status", "status_reason", "updated_at"])
+    return render
+
+
+def _encode(picture: PILImage.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, format=fmt)
+    return buffer.getvalue()
