@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 
 from cutouts.accounts_forms import AdminSignInForm
 from cutouts.models import (
@@ -12,6 +14,7 @@ from cutouts.models import (
     Render,
     UploadBatch,
 )
+from cutouts.retrying import images_retry_failed
 
 # /admin/login/ is a second sign-in form; without this it would skip the throttle.
 admin.site.login_form = AdminSignInForm
@@ -53,6 +56,16 @@ class ImageAdmin(admin.ModelAdmin):
     raw_id_fields = ["owner", "batch"]
     readonly_fields = ["sha256", "byte_size", "claimed_at", "created_at", "updated_at"]
     date_hierarchy = "created_at"
+    actions = ["retry_failed"]
+
+    @admin.action(description="Retry selected failed images")
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
+        count = images_retry_failed(images_qs=queryset)
+        skipped = queryset.count() - count
+        message = f"{count} failed image{pluralize(count)} queued again."
+        if skipped:
+            message += f" {skipped} not failed, left as they were."
+        self.message_user(request, message, messages.SUCCESS if count else messages.WARNING)
 
 
 @admin.register(Matte)

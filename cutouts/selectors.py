@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from cutouts.models import Image, Matte, Render, UploadBatch
+from cutouts.models import Image, Matte, ProcessingState, Render, UploadBatch
 from cutouts.pipeline import CUTOUT_PRESET
 
 
@@ -133,3 +133,8 @@ def render_for_user(*, user: AbstractBaseUser, pk: int) -> Render:
     if not render.file:
         raise Http404("This render has no file.")
     return render
+
+
+def processing_pause_state() -> ProcessingState | None:
+    """The processing state while paused; None while processing runs."""
+    return ProcessingState.objects.exclude(pause="").first()
