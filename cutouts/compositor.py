@@ -24,6 +24,7 @@ and the foreground is solved for: F = (I − (1−a)·B) / a. The subject then
 keeps no fringe of the backdrop it was shot against.
 """
 
+import io
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,8 +92,7 @@ class Rendered:
     @cached_property
     def image(self) -> Image.Image:
         """The render as a Pillow image (RGB or RGBA), made on first use."""
-        mode, raw = ("RGBA", "BGRA") if self.pixels.shape[2] == 4 else ("RGB", "BGR")
-        return Image.frombuffer(mode, (self.width, self.height), self.pixels, "raw", raw, 0, 1)
+        return _pillow_image(self.pixels)
 
 
 @dataclass(frozen=True)
@@ -722,6 +722,14 @@ def _finish(canvas: _Canvas) -> np.ndarray:
     return cv2.merge((visible, canvas.alpha))
 
 
+def _pillow_image(pixels: np.ndarray) -> Image.Image:
+    height, width = pixels.shape[:2]
+    if pixels.ndim == 2:
+        return Image.frombuffer("L", (width, height), pixels, "raw", "L", 0, 1)
+    mode, raw = ("RGBA", "BGRA") if pixels.shape[2] == 4 else ("RGB", "BGR")
+    return Image.frombuffer(mode, (width, height), pixels, "raw", raw, 0, 1)
+
+
 def _encode_pixels(pixels: np.ndarray, fmt: str, quality: int) -> bytes:
     if fmt == "PNG":
         params = [
@@ -732,8 +740,11 @@ def _encode_pixels(pixels: np.ndarray, fmt: str, quality: int) -> bytes:
         ]
         extension = ".png"
     elif fmt == "WEBP":
-        params = [cv2.IMWRITE_WEBP_QUALITY, quality]
-        extension = ".webp"
+        # Pillow, for libwebp's "exact" flag: without it the encoder paints the
+        # transparent part with colours of its own choosing instead of our zeros.
+        buffer = io.BytesIO()
+        _pillow_image(pixels).save(buffer, format="WEBP", quality=quality, method=4, exact=True)
+        return buffer.getvalue()
     else:
         params = [cv2.IMWRITE_JPEG_QUALITY, quality]
         extension = ".jpg"
