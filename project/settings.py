@@ -114,6 +114,8 @@ RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 # Enqueue at once: the code decides when (uploads queue their job on commit
 # themselves, and must see a Redis failure where they can handle it).
 RQ = {"COMMIT_MODE": "auto"}
+# The queue dashboard is linked as "Queue" at /admin/rq/; one link is enough.
+RQ_SHOW_ADMIN_LINK = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
