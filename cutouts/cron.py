@@ -6,4 +6,5 @@ from rq import cron
 from cutouts import jobs
 
 cron.register(jobs.sweep, "default", interval=settings.SWEEP_INTERVAL_SECONDS)
+cron.register(jobs.sweep_studio, "default", interval=settings.SWEEP_INTERVAL_SECONDS)
 cron.register(jobs.check_pause, "default", interval=settings.CREDIT_RECHECK_SECONDS)

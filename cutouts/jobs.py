@@ -1,14 +1,26 @@
 """RQ jobs. Each loads ids and calls a service: everything here can run without a queue."""
 
-from cutouts import pausing, pipeline, sweeper
+from cutouts import pausing, pipeline, studio, sweeper
 
 
 def process_image(image_id: int, slot: float | None = None) -> None:
     pipeline.image_process(image_id=image_id, slot=slot)
 
 
+def run_render(render_id: int) -> None:
+    studio.render_run(render_id=render_id)
+
+
+def build_export(export_id: int) -> None:
+    studio.export_zip(export_id=export_id)
+
+
 def sweep() -> int:
     return sweeper.sweep()
+
+
+def sweep_studio() -> int:
+    return studio.sweep()
 
 
 def check_pause() -> bool:

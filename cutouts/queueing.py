@@ -1,4 +1,4 @@
-"""The job queue: putting images on it, and the Redis pieces workers share."""
+"""The job queue: putting images and studio renders on it, and the Redis pieces workers share."""
 
 import logging
 import uuid
@@ -18,6 +18,11 @@ logger = logging.getLogger(__name__)
 
 QUEUE = "default"
 PROCESS_JOB = "cutouts.jobs.process_image"
+RENDER_JOB = "cutouts.jobs.run_render"
+EXPORT_JOB = "cutouts.jobs.build_export"
+# Compositing one full-size image takes seconds; a job still running after
+# this long is stuck, and RQ stops it (the studio sweep then fails its render).
+STUDIO_JOB_TIMEOUT = 300
 # Statuses after which a job will never run again.
 _ENDED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
@@ -63,6 +68,34 @@ def enqueue_uploaded(image_id: int) -> bool:
         logger.warning("Redis is unavailable; image %s will be queued when it is back", image_id)
         return False
     return True
+
+
+def render_job_id(render_id: int) -> str:
+    # Known from the render alone, so the sweep can ask Redis about it.
+    return f"render-{render_id}"
+
+
+def export_job_id(export_id: int) -> str:
+    return f"export-{export_id}"
+
+
+def enqueue_render(render_id: int) -> None:
+    _enqueue_studio_job(RENDER_JOB, render_id, job_id=render_job_id(render_id))
+
+
+def enqueue_export(export_id: int) -> None:
+    _enqueue_studio_job(EXPORT_JOB, export_id, job_id=export_job_id(export_id))
+
+
+def _enqueue_studio_job(function: str, object_id: int, *, job_id: str) -> None:
+    django_rq.get_queue(QUEUE).enqueue(
+        function,
+        object_id,
+        job_id=job_id,
+        job_timeout=STUDIO_JOB_TIMEOUT,
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+    )
 
 
 def jobs_lost(job_ids: list[str]) -> list[bool]:

@@ -1,0 +1,48 @@
+"""Processed images for studio tests (an upload with a stored matte, no engine involved),
+and running the studio's queued jobs in the test's own process."""
+
+import io
+
+from django.core.files.base import ContentFile
+from PIL import Image as PILImage
+from PIL import ImageDraw
+from rq import Queue, SimpleWorker
+
+from cutouts.models import Image, Matte
+from tests.images import image_bytes
+from tests.uploading import upload
+
+
+def ellipse_matte(size: tuple[int, int]) -> PILImage.Image:
+    """An opaque ellipse in the middle half of the picture, on nothing."""
+    width, height = size
+    matte = PILImage.new("L", size, 0)
+    ImageDraw.Draw(matte).ellipse(
+        (width // 4, height // 4, width * 3 // 4, height * 3 // 4), fill=255
+    )
+    return matte
+
+
+def processed(
+    owner, name: str = "photo.jpg", size: tuple[int, int] = (400, 300), **fields
+) -> Image:
+    """An image as processing leaves it: done, with a full-size matte."""
+    image = upload(owner, name, image_bytes("JPEG", size=size), **fields)
+    buffer = io.BytesIO()
+    ellipse_matte(size).save(buffer, format="PNG")
+    Matte.objects.create(
+        image=image,
+        file=ContentFile(buffer.getvalue(), name="matte.png"),
+        engine="test",
+        width=size[0],
+        height=size[1],
+        byte_size=len(buffer.getvalue()),
+    )
+    Image.objects.filter(pk=image.pk).update(status=Image.Status.DONE, status_reason="")
+    image.refresh_from_db()
+    return image
+
+
+def work_off(connection) -> None:
+    """Run every job queued so far, here: same process, same test transaction."""
+    SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)

@@ -1,0 +1,65 @@
+"""The studio never calls the matting API: renders and exports work from stored mattes alone."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from cutouts import studio
+from cutouts.models import ApiCall, Export, Image, Render
+from cutouts.pipeline import image_process
+from cutouts.presets import BUILTIN_PRESETS
+from cutouts.uploads import image_upload
+from tests.images import gradient
+from tests.studio_images import work_off
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(settings, sandbox, queue_redis):
+    settings.MATTING_ENGINE = "api"
+    settings.WITHOUTBG_BASE_URL = sandbox.base_url
+    settings.WITHOUTBG_API_KEY = sandbox.key
+    return sandbox
+
+
+def _photo(seed: int) -> bytes:
+    picture = gradient((480, 360))
+    picture.paste((240, 200, 40 + seed * 30), (120, 90, 360, 300))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def test_any_number_of_renders_and_an_export_leave_the_ledger_unchanged(
+    api, alice, queue_redis, django_capture_on_commit_callbacks
+):
+    images = []
+    for seed in range(3):
+        uploaded = SimpleUploadedFile(f"photo-{seed}.jpg", _photo(seed))
+        image = image_upload(owner=alice, batch=None, uploaded_file=uploaded)
+        image_process(image_id=image.pk)
+        images.append(image)
+    assert ApiCall.objects.count() == 3
+    charges = api.state()["charges"]
+    custom = {
+        "background": {"type": "blur", "strength": 60},
+        "shadow": {"type": "drop", "offset_x": 10, "offset_y": 10, "blur": 20},
+        "edges": {"shift": -2, "feather": 3},
+        "framing": {"crop": "subject", "padding": 0.1, "aspect": "4:5"},
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for image in images:
+            for preset in [*BUILTIN_PRESETS, custom, custom]:
+                studio.render_create(image=image, spec_or_preset=preset, user=alice)
+        studio.export_create(
+            user=alice, images=Image.objects.filter(owner=alice), preset="shopify-square"
+        )
+    work_off(queue_redis)
+
+    assert Render.objects.filter(created_by=alice, status=Render.Status.DONE).count() == 21
+    assert Export.objects.get().status == Export.Status.DONE
+    assert ApiCall.objects.count() == 3
+    assert api.state()["charges"] == charges
