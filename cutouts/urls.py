@@ -6,6 +6,7 @@ from cutouts.views import library as library_views
 from cutouts.views import media as media_views
 from cutouts.views import retry as retry_views
 from cutouts.views import status as status_views
+from cutouts.views import studio as studio_views
 from cutouts.views import upload as upload_views
 
 accounts_patterns = [
@@ -41,7 +42,23 @@ library_patterns = [
     path("batches/<int:pk>/", batch_views.batch_detail, name="batch_detail"),
 ]
 
+studio_patterns = [
+    path("images/<int:pk>/studio/", studio_views.studio_page, name="studio"),
+    path("images/<int:pk>/studio/original/", studio_views.studio_original, name="studio_original"),
+    path("images/<int:pk>/studio/matte/", studio_views.studio_matte, name="studio_matte"),
+    path("images/<int:pk>/renders/", studio_views.image_renders, name="image_renders"),
+    path("backdrops/", studio_views.backdrop_upload, name="backdrop_upload"),
+    path("backdrops/<int:pk>/", studio_views.backdrop_picture, name="backdrop_picture"),
+    path("exports/", studio_views.export_start, name="export_start"),
+    path("exports/<int:pk>/", studio_views.export_detail, name="export_detail"),
+    path("exports/<int:pk>/status/", studio_views.export_status, name="export_status"),
+    path("exports/<int:pk>/download/", studio_views.export_download, name="export_download"),
+    path("presets/", studio_views.preset_list, name="preset_list"),
+    path("presets/<slug:slug>/delete/", studio_views.preset_delete, name="preset_delete"),
+]
+
 urlpatterns = [
     path("accounts/", include(accounts_patterns)),
     *library_patterns,
+    *studio_patterns,
 ]
