@@ -6,7 +6,7 @@ Run from the repository root:
 
 It starts the sandbox with a per-key limit of --limit calls a minute, --workers
 RQ workers and the cron scheduler, all on a throwaway SQLite database and
-Redis database 13, uploads --images distinct photos, and waits until every one
+Redis database 11 (which it empties), uploads --images distinct photos, and waits until every one
 is done. It prints:
 - how long the calls took against the least time the limit allows for them,
   as a share of the limit's throughput (goal ≥ 95 %);
@@ -26,7 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = "redis://127.0.0.1:6379/11"
 ALPHA = "/v1.0/alpha-channel-base64"
 
 
