@@ -27,7 +27,7 @@ from PIL import Image, ImageOps
 
 from cutouts.proxy import MAX_SIDE, build_proxy
 
-EVAL_DIR = Path("/work/shared/eval/matting")
+EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "matting"
 CAMERA_SIZE = (4000, 3000)
 GRAIN_SIGMA = 6.0  # grey levels; roughly a phone camera's noise at base ISO
 

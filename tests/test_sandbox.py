@@ -7,6 +7,7 @@ import json
 import os
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -15,7 +16,8 @@ from PIL import Image
 
 from tests.images import image_bytes
 
-EVAL = "/work/shared/eval/matting"
+# The shared eval set sits beside the repository, as on every machine and in CI.
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "matting"
 PHOTO = image_bytes("JPEG", (64, 48), quality=90)
 ALPHA_BASE64 = "/v1.0/alpha-channel-base64"
 
