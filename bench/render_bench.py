@@ -41,7 +41,8 @@ from PIL import Image
 from cutouts import compositor
 from cutouts.presets import BUILTIN_PRESETS, validate_spec
 
-EVAL_DIR = Path("/work/shared/eval/matting")
+# The shared eval set sits beside the repository, as on every machine and in CI.
+EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "matting"
 PHOTO = "lemur_coffee"
 SIZE_12MP = (4000, 3000)
 SIZE_50MP = (8660, 5773)

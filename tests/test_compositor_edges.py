@@ -20,7 +20,8 @@ from tests.scenes import disc_alpha, render, scene, textured_foreground
 
 SIZE = (240, 180)
 GREEN_SCREEN = (0, 200, 0)
-EVAL_DIR = Path("/work/shared/eval/matting")
+# The shared eval set sits beside the repository, as on every machine and in CI.
+EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "matting"
 
 
 @pytest.fixture(scope="module")
