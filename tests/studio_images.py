@@ -9,7 +9,7 @@ from PIL import ImageDraw
 from rq import Queue, SimpleWorker
 
 from cutouts.models import Image, Matte
-from tests.images import image_bytes
+from tests.images import gradient, image_bytes
 from tests.uploading import upload
 
 
@@ -21,6 +21,19 @@ def ellipse_matte(size: tuple[int, int]) -> PILImage.Image:
         (width // 4, height // 4, width * 3 // 4, height * 3 // 4), fill=255
     )
     return matte
+
+
+def product_photo(seed: int = 0, size: tuple[int, int] = (480, 360)) -> bytes:
+    """A JPEG of a bright block on a gradient: something a matting model cuts out."""
+    width, height = size
+    picture = gradient(size)
+    picture.paste(
+        (240, 200, (40 + seed * 30) % 256),
+        (width // 4, height // 4, width * 3 // 4, height * 5 // 6),
+    )
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
 
 
 def processed(

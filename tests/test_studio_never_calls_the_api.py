@@ -1,7 +1,5 @@
 """The studio never calls the matting API: renders and exports work from stored mattes alone."""
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -10,8 +8,7 @@ from cutouts.models import ApiCall, Export, Image, Render
 from cutouts.pipeline import image_process
 from cutouts.presets import BUILTIN_PRESETS
 from cutouts.uploads import image_upload
-from tests.images import gradient
-from tests.studio_images import work_off
+from tests.studio_images import product_photo, work_off
 
 pytestmark = pytest.mark.django_db
 
@@ -24,20 +21,12 @@ def api(settings, sandbox, queue_redis):
     return sandbox
 
 
-def _photo(seed: int) -> bytes:
-    picture = gradient((480, 360))
-    picture.paste((240, 200, 40 + seed * 30), (120, 90, 360, 300))
-    buffer = io.BytesIO()
-    picture.save(buffer, format="JPEG", quality=92)
-    return buffer.getvalue()
-
-
 def test_any_number_of_renders_and_an_export_leave_the_ledger_unchanged(
     api, alice, queue_redis, django_capture_on_commit_callbacks
 ):
     images = []
     for seed in range(3):
-        uploaded = SimpleUploadedFile(f"photo-{seed}.jpg", _photo(seed))
+        uploaded = SimpleUploadedFile(f"photo-{seed}.jpg", product_photo(seed))
         image = image_upload(owner=alice, batch=None, uploaded_file=uploaded)
         image_process(image_id=image.pk)
         images.append(image)
