@@ -11,9 +11,16 @@
     return [...document.querySelectorAll('input[name="images"][form="export-selection"]')];
   }
 
+  function shownBoxes() {
+    // Cards still processing hide their box: only done images can be exported.
+    return boxes().filter((box) => !box.closest("[hidden]"));
+  }
+
   function update() {
     const ticked = boxes().filter((box) => box.checked).length;
     counter.textContent = ticked ? `${ticked} selected` : "";
+    const shown = shownBoxes();
+    selectAll.textContent = shown.length && shown.every((box) => box.checked) ? "Clear selection" : "Select all done";
   }
 
   document.addEventListener("change", (event) => {
@@ -21,8 +28,7 @@
   });
   selectAll.hidden = false;
   selectAll.addEventListener("click", () => {
-    // Cards still processing hide their box: only done images can be exported.
-    const shown = boxes().filter((box) => !box.closest("[hidden]"));
+    const shown = shownBoxes();
     const tick = shown.some((box) => !box.checked);
     for (const box of shown) box.checked = tick;
     update();

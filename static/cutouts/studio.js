@@ -43,7 +43,8 @@
   let base = clone(data.defaultSpec); // settings without a control come from here
   let presetSlug = ""; // the preset the controls show, while untouched
   let inputs = null; // the decoded original, matte and derived pictures
-  let edgesCache = { key: "", cutout: null, footprint: null };
+  let shiftCache = { shift: null, radius: 0, mask: null, footprint: null }; // the matte grown or shrunk
+  let edgesCache = { key: "", cutout: null, footprint: null }; // and then feathered
   const backdrops = new Map(); // backdrop id → loaded picture, or a promise of one
   let frameRequest = 0;
   let pollTimer = 0;
@@ -318,29 +319,60 @@
   // compositor's disc), then feathered (a Gaussian, σ = feather / 2).
 
   function cutoutFor(edges) {
-    const key = `${edges.shift}|${edges.feather}`;
+    const key = `${edges.shift}|${edges.feather}|${edges.decontaminate}`;
     if (edgesCache.key === key) return edgesCache;
-    const radius = Math.round(Math.abs(edges.shift) * detail);
-    const alpha = radius ? morph(inputs.matte, radius, edges.shift > 0) : inputs.matte;
+    const shifted = shiftedMatte(edges.shift);
+    const cutout = makeCanvas(displayW, displayH);
+    const context = cutout.getContext("2d");
+    context.drawImage(inputs.original, 0, 0);
+    if (edges.shift > 0 && edges.decontaminate) smearSubject(context, shifted.radius);
+    context.globalCompositeOperation = "destination-in";
+    const sigma = (edges.feather * detail) / 2;
+    if (sigma >= 0.5) context.filter = `blur(${sigma}px)`;
+    context.drawImage(shifted.mask, 0, 0);
+    edgesCache = { key, cutout, footprint: shifted.footprint };
+    return edgesCache;
+  }
+
+  function shiftedMatte(shift) {
+    if (shiftCache.shift === shift) return shiftCache;
+    const radius = Math.round(Math.abs(shift) * detail);
+    const alpha = radius ? morph(inputs.matte, radius, shift > 0) : inputs.matte;
+    shiftCache = { shift, radius, mask: alphaCanvas(alpha), footprint: footprintOf(alpha) };
+    return shiftCache;
+  }
+
+  function alphaCanvas(alpha) {
     const mask = makeCanvas(displayW, displayH);
     const pixels = new ImageData(displayW, displayH);
     for (let i = 0; i < alpha.length; i += 1) pixels.data[i * 4 + 3] = alpha[i];
     mask.getContext("2d").putImageData(pixels, 0, 0);
-    const cutout = makeCanvas(displayW, displayH);
-    const context = cutout.getContext("2d");
-    context.drawImage(inputs.original, 0, 0);
-    context.globalCompositeOperation = "destination-in";
-    const sigma = (edges.feather * detail) / 2;
-    if (sigma >= 0.5) context.filter = `blur(${sigma}px)`;
-    context.drawImage(mask, 0, 0);
-    edgesCache = { key, cutout, footprint: footprintOf(alpha) };
-    return edgesCache;
+    return mask;
+  }
+
+  function smearSubject(context, radius) {
+    // With colour clean-up, grown edges take the colour of the subject beside
+    // them, not the photo's background: smear the subject outwards under itself.
+    if (!inputs.subject) {
+      inputs.subject = makeCanvas(displayW, displayH);
+      const subject = inputs.subject.getContext("2d");
+      subject.drawImage(inputs.original, 0, 0);
+      subject.globalCompositeOperation = "destination-in";
+      subject.drawImage(alphaCanvas(inputs.matte.map((value) => (value >= 250 ? 255 : 0))), 0, 0);
+    }
+    const step = Math.max(1, Math.ceil(radius / 4));
+    for (let reach = radius; reach > 0; reach -= step) {
+      for (let turn = 0; turn < 8; turn += 1) {
+        const angle = (turn * Math.PI) / 4;
+        context.drawImage(inputs.subject, Math.round(reach * Math.cos(angle)), Math.round(reach * Math.sin(angle)));
+      }
+    }
+    context.drawImage(inputs.subject, 0, 0);
   }
 
   function morph(matte, radius, grow) {
     // Grey dilation (grow) or erosion by an octagon of about this radius:
     // running max/min along rows, columns and both diagonals.
-    const pick = grow ? Math.max : Math.min;
     const straight = radius <= 2 ? radius : Math.round(radius * 0.414);
     const diagonal = radius <= 2 ? 0 : Math.round(radius * 0.293);
     let result = matte;
@@ -350,27 +382,27 @@
       [1, 1, diagonal],
       [1, -1, diagonal],
     ]) {
-      if (reach > 0) result = runLines(result, dx, dy, reach, pick);
+      if (reach > 0) result = runLines(result, dx, dy, reach, grow);
     }
     return result;
   }
 
-  function runLines(source, dx, dy, reach, pick) {
+  function runLines(source, dx, dy, reach, grow) {
     const result = new Uint8ClampedArray(source.length);
-    const line = new Uint8ClampedArray(displayW + displayH);
-    const out = new Uint8ClampedArray(displayW + displayH);
+    const longest = displayW + displayH;
+    const line = new Uint8ClampedArray(longest);
+    const ahead = new Uint8ClampedArray(longest);
+    const behind = new Uint8ClampedArray(longest);
+    const step = dy * displayW + dx; // index step along the line
     for (const [startX, startY] of lineStarts(dx, dy)) {
       let length = 0;
       for (let x = startX, y = startY; x >= 0 && x < displayW && y >= 0 && y < displayH; x += dx, y += dy) {
-        line[length] = source[y * displayW + x];
         length += 1;
       }
-      slidingPick(line, out, length, reach, pick);
-      let index = 0;
-      for (let x = startX, y = startY; index < length; x += dx, y += dy) {
-        result[y * displayW + x] = out[index];
-        index += 1;
-      }
+      const start = startY * displayW + startX;
+      for (let i = 0, at = start; i < length; i += 1, at += step) line[i] = source[at];
+      slidingPick(line, ahead, behind, length, reach, grow);
+      for (let i = 0, at = start; i < length; i += 1, at += step) result[at] = line[i];
     }
     return result;
   }
@@ -387,21 +419,25 @@
     return starts;
   }
 
-  function slidingPick(line, out, length, reach, pick) {
-    // van Herk / Gil-Werman: max or min over [i - reach, i + reach] in O(length).
+  function slidingPick(line, ahead, behind, length, reach, grow) {
+    // van Herk / Gil-Werman: max (grow) or min over [i - reach, i + reach] in
+    // O(length), in place in `line`.
     const size = 2 * reach + 1;
-    const ahead = new Uint8ClampedArray(length);
-    const behind = new Uint8ClampedArray(length);
     for (let i = 0; i < length; i += 1) {
-      ahead[i] = i % size === 0 ? line[i] : pick(ahead[i - 1], line[i]);
+      const value = line[i];
+      const previous = ahead[i - 1];
+      ahead[i] = i % size === 0 ? value : grow ? (previous > value ? previous : value) : previous < value ? previous : value;
     }
     for (let i = length - 1; i >= 0; i -= 1) {
-      behind[i] = i === length - 1 || (i + 1) % size === 0 ? line[i] : pick(behind[i + 1], line[i]);
+      const value = line[i];
+      const next = behind[i + 1];
+      const blockEnd = i === length - 1 || (i + 1) % size === 0;
+      behind[i] = blockEnd ? value : grow ? (next > value ? next : value) : next < value ? next : value;
     }
     for (let i = 0; i < length; i += 1) {
-      const low = Math.max(0, i - reach);
-      const high = Math.min(length - 1, i + reach);
-      out[i] = pick(behind[low], ahead[high]);
+      const low = behind[i - reach > 0 ? i - reach : 0];
+      const high = ahead[i + reach < length - 1 ? i + reach : length - 1];
+      line[i] = grow ? (low > high ? low : high) : low < high ? low : high;
     }
   }
 
@@ -575,8 +611,6 @@
       .drawImage(edges.cutout, place.x, place.y, (displayW / detail) * place.perFull, (displayH / detail) * place.perFull);
     paintShadow(context, spec.shadow, subject, edges.footprint, place);
     context.drawImage(subject, 0, 0);
-    canvas.dataset.outputWidth = String(outW);
-    canvas.dataset.outputHeight = String(outH);
     outputNote.textContent = `Output ${outW} × ${outH} px, ${spec.output.format}`;
   }
 
