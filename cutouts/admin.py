@@ -5,7 +5,9 @@ from django.template.defaultfilters import pluralize
 
 from cutouts.accounts_forms import AdminSignInForm
 from cutouts.models import (
+    Alert,
     ApiCall,
+    CreditSnapshot,
     Image,
     Invite,
     LoginFailure,
@@ -103,6 +105,19 @@ class ApiCallAdmin(RecordAdmin):
     list_select_related = ["user"]
     search_fields = ["endpoint", "user__username", "error"]
     date_hierarchy = "created_at"
+
+
+@admin.register(CreditSnapshot)
+class CreditSnapshotAdmin(RecordAdmin):
+    list_display = ["taken_at", "engine", "credit", "expires_at", "error"]
+    list_filter = ["engine"]
+    date_hierarchy = "taken_at"
+
+
+@admin.register(Alert)
+class AlertAdmin(RecordAdmin):
+    list_display = ["kind", "active", "message", "changed_at", "emailed_at"]
+    list_filter = ["active"]
 
 
 @admin.register(Invite)

@@ -1,6 +1,6 @@
 """RQ jobs. Each loads ids and calls a service: everything here can run without a queue."""
 
-from cutouts import pausing, pipeline, studio, sweeper
+from cutouts import credits, pausing, pipeline, studio, sweeper
 
 
 def process_image(image_id: int, slot: float | None = None) -> None:
@@ -25,3 +25,7 @@ def sweep_studio() -> int:
 
 def check_pause() -> bool:
     return pausing.resume_if_possible()
+
+
+def refresh_credits() -> None:
+    credits.credits_refresh()

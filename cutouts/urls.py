@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from cutouts.views import accounts as accounts_views
 from cutouts.views import batches as batch_views
+from cutouts.views import dashboard as dashboard_views
 from cutouts.views import library as library_views
 from cutouts.views import media as media_views
 from cutouts.views import retry as retry_views
@@ -57,8 +58,18 @@ studio_patterns = [
     path("presets/<slug:slug>/delete/", studio_views.preset_delete, name="preset_delete"),
 ]
 
+dashboard_patterns = [
+    path("", dashboard_views.dashboard_page, name="dashboard"),
+    path(
+        "refresh-credits/",
+        dashboard_views.dashboard_refresh_credits,
+        name="dashboard_refresh_credits",
+    ),
+]
+
 urlpatterns = [
     path("accounts/", include(accounts_patterns)),
+    path("dashboard/", include(dashboard_patterns)),
     *library_patterns,
     *studio_patterns,
 ]

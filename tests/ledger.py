@@ -1,0 +1,50 @@
+"""Ledger rows, credit snapshots and images dated in the past, for the dashboard's tests."""
+
+from datetime import datetime
+
+from cutouts.models import ApiCall, CreditSnapshot, Image
+
+ENDPOINT = "/v1.0/alpha-channel-base64"
+
+
+def ledger_row(*, user, outcome: str, at: datetime, engine: str = "sandbox") -> ApiCall:
+    call = ApiCall.objects.create(user=user, endpoint=ENDPOINT, engine=engine, outcome=outcome)
+    # created_at is set on save; move it back afterwards.
+    ApiCall.objects.filter(pk=call.pk).update(created_at=at)
+    return call
+
+
+def snapshot(
+    *,
+    credit: int | None,
+    at: datetime,
+    expires_at: datetime | None = None,
+    error: str = "",
+    engine: str = "sandbox",
+) -> CreditSnapshot:
+    taken = CreditSnapshot.objects.create(
+        engine=engine, credit=credit, expires_at=expires_at, error=error
+    )
+    CreditSnapshot.objects.filter(pk=taken.pk).update(taken_at=at)
+    taken.refresh_from_db()
+    return taken
+
+
+def image_row(
+    *, owner, status: str, at: datetime, name: str = "photo.jpg", reason: str = ""
+) -> Image:
+    image = Image.objects.create(
+        owner=owner,
+        original=f"originals/{name}",
+        original_name=name,
+        sha256="0" * 64,
+        format="JPEG",
+        width=640,
+        height=480,
+        byte_size=1000,
+        status=status,
+        status_reason=reason,
+    )
+    Image.objects.filter(pk=image.pk).update(created_at=at, updated_at=at)
+    image.refresh_from_db()
+    return image
