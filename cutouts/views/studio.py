@@ -6,6 +6,7 @@ and nothing here calls the matting API.
 """
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
@@ -64,29 +65,36 @@ def studio_page(request: HttpRequest, pk: int) -> HttpResponse:
     matte = Matte.objects.filter(image=image).first()
     if matte is None:
         return render(request, "cutouts/studio_unavailable.html", {"image": image})
-    display_width, display_height = studio.display_size(matte.width, matte.height)
-    backdrops = Backdrop.objects.filter(owner=request.user).order_by("-created_at")
+    presets = studio.preset_list()
+    backdrops = list(Backdrop.objects.filter(owner=request.user).order_by("-created_at"))
     context = {
         "image": image,
         "matte": matte,
-        "presets": studio.preset_list(),
+        "presets": presets,
         "renders": studio.renders_for_image(image),
         "backdrops": backdrops,
         "aspects": ASPECTS,
-        "studio_data": {
-            "width": matte.width,
-            "height": matte.height,
-            "displayWidth": display_width,
-            "displayHeight": display_height,
-            "defaultSpec": DEFAULT_SPEC,
-            "presets": {preset.slug: preset.spec for preset in studio.preset_list()},
-            "backdrops": {
-                backdrop.pk: reverse("backdrop_picture", args=[backdrop.pk])
-                for backdrop in backdrops
-            },
-        },
+        "studio_data": _preview_data(matte, presets, backdrops),
     }
     return render(request, "cutouts/studio.html", context)
+
+
+def _preview_data(
+    matte: Matte, presets: list[studio.PresetChoice], backdrops: list[Backdrop]
+) -> dict[str, object]:
+    """What studio.js needs to composite the preview, as JSON."""
+    display_width, display_height = studio.display_size(matte.width, matte.height)
+    return {
+        "width": matte.width,
+        "height": matte.height,
+        "displayWidth": display_width,
+        "displayHeight": display_height,
+        "defaultSpec": DEFAULT_SPEC,
+        "presets": {preset.slug: preset.spec for preset in presets},
+        "backdrops": {
+            backdrop.pk: reverse("backdrop_picture", args=[backdrop.pk]) for backdrop in backdrops
+        },
+    }
 
 
 @require_safe
@@ -127,7 +135,7 @@ def _render_save(request: HttpRequest, image: Image) -> HttpResponse:
     return redirect("studio", pk=image.pk)
 
 
-def _posted_spec(request: HttpRequest) -> str | dict:
+def _posted_spec(request: HttpRequest) -> str | dict[str, Any]:
     # A preset's slug when the member saved a preset untouched, else the controls' spec.
     if request.POST.get("preset"):
         return request.POST["preset"]
