@@ -7,6 +7,7 @@ from cutouts.accounts_forms import AdminSignInForm
 from cutouts.models import (
     Alert,
     ApiCall,
+    ApiToken,
     CreditSnapshot,
     Image,
     Invite,
@@ -17,6 +18,7 @@ from cutouts.models import (
     UploadBatch,
 )
 from cutouts.retrying import images_retry_failed
+from cutouts.tokens import token_revoke
 
 # /admin/login/ is a second sign-in form; without this it would skip the throttle.
 admin.site.login_form = AdminSignInForm
@@ -154,3 +156,26 @@ class LoginFailureAdmin(RecordAdmin):
 @admin.register(ProcessingState)
 class ProcessingStateAdmin(admin.ModelAdmin):
     list_display = ["pause", "detail", "paused_at", "checked_at"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made in the app or by manage.py create_api_token, the only places showing one."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["name", "prefix", "user__username"]
+    fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        live = list(queryset.filter(revoked_at=None).select_related("user"))
+        for token in live:
+            token_revoke(token=token, by=request.user)
+        self.message_user(request, f"{len(live)} token{pluralize(len(live))} revoked.")

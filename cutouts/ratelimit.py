@@ -6,6 +6,10 @@ whose time is in the future is scheduled for it rather than sleeping in a
 worker. Clocks come from Redis, so workers on machines whose clocks disagree
 still share one timeline.
 
+`try_acquire` is for callers who refuse rather than wait (a per-token limit
+answering 429): it takes a slot only if one is free now, and otherwise
+reserves nothing, so refused requests never push later ones back.
+
 A job can start a little after its reserved time (the scheduler polls, the
 queue may be busy). The window is widened by `tolerance`, and a job that starts
 later than that reserves again, so late starts can never bunch sends up.
@@ -31,6 +35,9 @@ if count >= limit then
 end
 local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
 slot = math.max(slot, cooldown)
+if ARGV[4] == '1' and slot > now then
+  return {tostring(slot), tostring(now)}
+end
 redis.call('ZADD', KEYS[1], slot, ARGV[3])
 redis.call('EXPIRE', KEYS[1], math.ceil(slot - now + window) + 1)
 return {tostring(slot), tostring(now)}
@@ -69,9 +76,17 @@ class RateLimiter:
     def reserve(self) -> Reservation:
         slot, now = self._reserve(
             keys=[self.key, self.cooldown_key],
-            args=[self.limit, self.window, uuid.uuid4().hex],
+            args=[self.limit, self.window, uuid.uuid4().hex, 0],
         )
         return Reservation(slot=float(slot), now=float(now))
+
+    def try_acquire(self) -> float:
+        """Take a slot if one is free now: 0.0 if taken, else the seconds until one frees."""
+        slot, now = self._reserve(
+            keys=[self.key, self.cooldown_key],
+            args=[self.limit, self.window, uuid.uuid4().hex, 1],
+        )
+        return max(0.0, float(slot) - float(now))
 
     def is_due(self, slot: float) -> bool:
         """Whether a call reserved for `slot` may be sent now: not early, not too late."""

@@ -77,6 +77,14 @@ class UploadRejected(Exception):
         self.message = message
 
 
+class FileTooLarge(UploadRejected):
+    """Over the byte or pixel limit."""
+
+
+class NotAnAcceptedImage(UploadRejected):
+    """Not an image in an accepted format at all, as opposed to a damaged one."""
+
+
 @dataclass(frozen=True)
 class CheckedImage:
     format: str
@@ -191,7 +199,7 @@ def _read_within_limit(uploaded_file: UploadedFile) -> bytes:
     limit = settings.UPLOAD_MAX_BYTES
     size = uploaded_file.size or 0
     if size > limit:
-        raise UploadRejected(
+        raise FileTooLarge(
             f"This file is {format_bytes(size)}; the limit is {format_bytes(limit)}."
         )
     uploaded_file.seek(0)
@@ -233,8 +241,8 @@ def format_bytes(size: int) -> str:
 def _too_many_pixels(width: int = 0, height: int = 0) -> UploadRejected:
     limit = f"{settings.UPLOAD_MAX_PIXELS / 1_000_000:g} megapixels"
     if not width:
-        return UploadRejected(f"This image has too many pixels; the limit is {limit}.")
-    return UploadRejected(
+        return FileTooLarge(f"This image has too many pixels; the limit is {limit}.")
+    return FileTooLarge(
         f"This image is {width} × {height} pixels "
         f"({width * height / 1_000_000:.1f} megapixels); the limit is {limit}."
     )
@@ -252,8 +260,8 @@ def _not_an_accepted_image(data: bytes) -> UploadRejected:
         return _damaged()
     kind = _describe(data)
     if kind is None:
-        return UploadRejected(f"This file is not a {ACCEPTED_LIST} image.")
-    return UploadRejected(f"This file is {kind}, not a {ACCEPTED_LIST} image.")
+        return NotAnAcceptedImage(f"This file is not a {ACCEPTED_LIST} image.")
+    return NotAnAcceptedImage(f"This file is {kind}, not a {ACCEPTED_LIST} image.")
 
 
 def _describe(data: bytes) -> str | None:

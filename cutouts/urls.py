@@ -8,6 +8,7 @@ from cutouts.views import media as media_views
 from cutouts.views import retry as retry_views
 from cutouts.views import status as status_views
 from cutouts.views import studio as studio_views
+from cutouts.views import tokens as token_views
 from cutouts.views import upload as upload_views
 
 accounts_patterns = [
@@ -25,6 +26,9 @@ accounts_patterns = [
     path(
         "invites/<int:invite_id>/revoke/", accounts_views.invite_revoke, name="invite_revoke"
     ),
+    path("tokens/", token_views.token_list, name="token_list"),
+    path("tokens/all/", token_views.token_list_all, name="token_list_all"),
+    path("tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]
 
 library_patterns = [

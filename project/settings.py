@@ -221,6 +221,12 @@ CREDIT_LOW_THRESHOLD = envint("CREDIT_LOW_THRESHOLD", 50)
 CREDIT_EXPIRY_WARNING_DAYS = envint("CREDIT_EXPIRY_WARNING_DAYS", 14)
 PREVIEW_SIZE = envint("PREVIEW_SIZE", 1280)
 
+# The team API (/api/): requests a minute allowed per personal token (0 turns
+# the limit off), and how long a processing call waits for its image before
+# answering 504 (the image still finishes in the member's library).
+API_TOKEN_RATE_LIMIT_PER_MINUTE = envint("API_TOKEN_RATE_LIMIT_PER_MINUTE", 60)
+API_WAIT_SECONDS = envfloat("API_WAIT_SECONDS", 120.0)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and envbool("SECURE_COOKIES", "true")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -64,3 +64,20 @@ def test_a_success_clears_the_back_off(limiter):
     limiter.back_off(base=4, cap=300)
     limiter.clear_back_off()
     assert limiter.back_off(base=4, cap=300) <= 4
+
+
+def test_try_acquire_takes_free_slots_and_refuses_without_reserving(limiter):
+    assert [limiter.try_acquire() for _ in range(7)] == [0.0] * 7
+
+    refused = [limiter.try_acquire() for _ in range(5)]
+
+    assert all(59 < wait <= 61.5 for wait in refused)
+    # The refused tries took nothing: the next reservation waits for the
+    # first window to free, not behind five phantom calls.
+    assert limiter.reserve().delay == pytest.approx(refused[0], abs=0.5)
+
+
+def test_try_acquire_respects_a_cool_down(limiter):
+    limiter.cool_down(30)
+    assert limiter.try_acquire() == pytest.approx(30, abs=0.5)
+    assert limiter.reserve().delay == pytest.approx(30, abs=0.5)

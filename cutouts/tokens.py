@@ -1,0 +1,93 @@
+"""Personal API tokens: made once, shown once, stored as a SHA-256, revocable.
+
+A token is "cut_" and 43 URL-safe characters. Only its SHA-256 is kept, so a
+database leak yields no usable token; looking a request's token up by that
+hash takes the same time whatever the token says, with no string compared
+character by character. Each token has its own per-minute limit, on top of
+the team's limit towards the vendor that every call to it shares.
+"""
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from cutouts.models import ApiToken
+from cutouts.queueing import redis_connection
+from cutouts.ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "cut_"  # noqa: S105 (a prefix, not a secret)
+# last_used_at is for people ("used 3 minutes ago"): one write a minute is plenty.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`; the raw token is returned here and never again."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip(),
+        token_hash=token_hash(raw),
+        prefix=raw[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + 8],
+    )
+    logger.info("API token %s (%s) created for %s", token.pk, token.prefix, user)
+    return token, raw
+
+
+def token_authenticate(raw: str) -> ApiToken | None:
+    """The live token `raw` names, user loaded; None if unknown, revoked or the user inactive."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=token_hash(raw), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or token.last_used_at < now - LAST_USED_PRECISION:
+        ApiToken.objects.filter(
+            Q(last_used_at=None) | Q(last_used_at__lt=now - LAST_USED_PRECISION), pk=token.pk
+        ).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def token_revoke(*, token: ApiToken, by: AbstractBaseUser) -> None:
+    """Revoke `token` for good (the view has checked `by` may). Revoking twice changes nothing."""
+    now = timezone.now()
+    if ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=now):
+        token.revoked_at = now
+        logger.info("API token %s (%s) of %s revoked by %s", token.pk, token.prefix, token.user, by)
+
+
+def token_throttle(*, token: ApiToken) -> float:
+    """Count one request against the token's limit: 0.0 if allowed, else seconds to wait."""
+    limit = settings.API_TOKEN_RATE_LIMIT_PER_MINUTE
+    if limit <= 0:
+        return 0.0
+    # Named by hash, not id: ids can come back (tests, a restored database), hashes do not.
+    limiter = RateLimiter(
+        redis_connection(), limit=limit, tolerance=0, name=f"token:{token.token_hash}"
+    )
+    try:
+        return limiter.try_acquire()
+    except RedisError:
+        # The per-token limit protects the team; a Redis outage should not
+        # also take the API down. Calls to the vendor stay limited by the
+        # pipeline, which cannot run without Redis anyway.
+        logger.warning("Redis is unavailable; API token %s is not rate limited", token.pk)
+        return 0.0

@@ -1,0 +1,60 @@
+"""Personal API tokens in the app: make one (shown once), see them, revoke them.
+
+Members manage their own tokens; admins also see and revoke everyone's.
+"""
+
+from django.contrib import messages
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cutouts import tokens
+from cutouts.models import ApiToken
+from cutouts.tokens_forms import TokenCreateForm
+from cutouts.views.accounts import staff_required
+
+# The new token waits here between the POST that made it and the page that
+# shows it, once.
+NEW_TOKEN_KEY = "new_api_token"  # noqa: S105 (a session key's name)
+_LIVE_FIRST = F("revoked_at").asc(nulls_first=True)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = TokenCreateForm(request.POST or None)
+    if form.is_valid():
+        _, raw = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+        request.session[NEW_TOKEN_KEY] = raw
+        return redirect("token_list")
+    context = {
+        "form": form,
+        "new_token": request.session.pop(NEW_TOKEN_KEY, None),
+        "tokens": request.user.api_tokens.order_by(_LIVE_FIRST, "-created_at"),
+    }
+    return render(request, "accounts/token_list.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "HEAD"])
+def token_list_all(request: HttpRequest) -> HttpResponse:
+    everyone = ApiToken.objects.select_related("user").order_by(
+        _LIVE_FIRST, "user__username", "-created_at"
+    )
+    return render(request, "accounts/token_list_all.html", {"tokens": everyone})
+
+
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    # Another member's token is not found, for members; admins may revoke any.
+    revocable = ApiToken.objects.select_related("user")
+    if not request.user.is_staff:
+        revocable = revocable.filter(user=request.user)
+    token = get_object_or_404(revocable, pk=pk)
+    tokens.token_revoke(token=token, by=request.user)
+    messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+    if request.POST.get("next") == "all" and request.user.is_staff:
+        return redirect("token_list_all")
+    return redirect("token_list")

@@ -1,0 +1,83 @@
+"""When the team's pipeline cannot finish an image, the caller gets the vendor's code for why,
+never a 401 about their own token, and the image stays in their library."""
+
+import base64
+
+import pytest
+
+from cutouts.models import Image, ProcessingState
+from tests.api_calls import client_for, process_on_upload, use_sandbox
+from tests.studio_images import product_photo
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CALL = "/api/v1.0/alpha-channel-base64"
+
+
+@pytest.fixture(autouse=True)
+def pipeline(settings, sandbox, queue_redis, monkeypatch):
+    use_sandbox(settings, sandbox)
+    process_on_upload(monkeypatch)
+    return sandbox
+
+
+def _photo(seed: int = 0) -> dict[str, str]:
+    return {"image_base64": base64.b64encode(product_photo(seed=seed)).decode()}
+
+
+def test_no_credit_left_gets_402(alice, pipeline):
+    pipeline.configure(credits=0)
+    api = client_for(alice)
+
+    response = api.post_json(CALL, _photo())
+
+    assert response.status_code == 402
+    assert response.json() == {"detail": "Insufficient credit. Please top up API credits."}
+    assert Image.objects.get().status == Image.Status.WAITING_CREDITS
+    # Paused now: the next call is answered at once, without asking the vendor.
+    calls_before = pipeline.state()["calls"]
+    assert api.post_json(CALL, _photo(1)).status_code == 402
+    assert pipeline.state()["calls"] == calls_before
+
+
+def test_expired_credits_get_403(alice, pipeline):
+    pipeline.configure(expires_at="2020-01-01T00:00:00")
+
+    response = client_for(alice).post_json(CALL, _photo())
+
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("Credits Expired. Please top up API credits.")
+
+
+def test_a_refused_team_key_gets_503_not_401(alice, settings):
+    settings.WITHOUTBG_API_KEY = "sk_live_the_wrong_team_key"
+
+    response = client_for(alice).post_json(CALL, _photo())
+
+    assert response.status_code == 503
+    assert "team's API key" in response.json()["detail"]
+    assert ProcessingState.load().pause == ProcessingState.Pause.INVALID_KEY
+
+
+def test_an_image_the_vendor_refuses_gets_502_with_the_reason(alice, pipeline):
+    pipeline.inject(error_rate=1.0, error_status=415)
+
+    response = client_for(alice).post_json(CALL, _photo())
+
+    assert response.status_code == 502
+    assert response.json()["detail"].startswith("Processing failed: The API could not process")
+    assert Image.objects.get().status == Image.Status.FAILED
+
+
+def test_a_slow_job_gets_504_and_finishes_in_the_library(alice, settings, monkeypatch):
+    settings.API_WAIT_SECONDS = 0.5
+    monkeypatch.setattr("cutouts.uploads.enqueue_uploaded", lambda image_id: True)
+
+    response = client_for(alice).post_json(CALL, _photo())
+
+    assert response.status_code == 504
+    assert response.json() == {
+        "detail": "Processing did not finish within 0.5 s; "
+        "the image is in your library and will finish there."
+    }
+    assert Image.objects.get().status == Image.Status.QUEUED

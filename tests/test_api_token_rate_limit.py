@@ -1,0 +1,54 @@
+"""Each token has its own per-minute limit; past it, the vendor's 429."""
+
+import pytest
+
+from cutouts.models import ApiToken
+from tests.api_calls import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def three_a_minute(settings, queue_redis):
+    settings.API_TOKEN_RATE_LIMIT_PER_MINUTE = 3
+
+
+def test_a_token_over_its_limit_gets_429_in_the_vendors_words(alice):
+    api = client_for(alice)
+    assert [api.get("/api/cutouts/v1/images").status_code for _ in range(3)] == [200] * 3
+
+    response = api.get("/api/cutouts/v1/images")
+
+    assert response.status_code == 429
+    assert response.json() == {"detail": "Rate limit (3 request/minute) exceeded"}
+    assert 55 <= int(response["Retry-After"]) <= 60
+
+
+def test_refused_calls_do_not_count(alice, queue_redis):
+    api = client_for(alice)
+    for _ in range(3):
+        api.get("/api/cutouts/v1/images")
+    for _ in range(10):
+        assert api.get("/api/cutouts/v1/images").status_code == 429
+
+    # Only the three calls let through hold a place in the token's window, so
+    # a script hammering the API is not locked out for longer than a minute.
+    token = ApiToken.objects.get(user=alice)
+    assert queue_redis.zcard(f"cutouts:ratelimit:token:{token.token_hash}") == 3
+
+
+def test_each_token_has_its_own_limit(alice, bob):
+    first, second, bobs = client_for(alice), client_for(alice, "Other"), client_for(bob)
+    for _ in range(3):
+        first.get("/api/cutouts/v1/images")
+
+    assert first.get("/api/cutouts/v1/images").status_code == 429
+    assert second.get("/api/cutouts/v1/images").status_code == 200
+    assert bobs.get("/api/cutouts/v1/images").status_code == 200
+
+
+def test_a_limit_of_zero_turns_it_off(alice, settings):
+    settings.API_TOKEN_RATE_LIMIT_PER_MINUTE = 0
+    api = client_for(alice)
+
+    assert {api.get("/api/cutouts/v1/images").status_code for _ in range(10)} == {200}
