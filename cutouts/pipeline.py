@@ -14,6 +14,8 @@ cutouts.jobs only load ids and call these functions. The rules:
 
 import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,6 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from PIL import Image as PILImage
+from redis.exceptions import LockError
 
 from cutouts import compositor, pausing, presets, proxy
 from cutouts.engines import MattingEngine, get_engine
@@ -33,6 +36,8 @@ from cutouts.withoutbg import Action, CallStats, RateLimited, WithoutbgError
 logger = logging.getLogger(__name__)
 
 ANSWER_TTL_SECONDS = 7 * 24 * 3600
+SAME_BYTES_RECHECK_SECONDS = 3.0
+SAME_BYTES_REASON = "Waiting for the same picture, uploaded again, to finish processing."
 CUTOUT_PRESET = "transparent-png"
 
 
@@ -72,24 +77,49 @@ def _claim(image_id: int) -> bool:
 def _process(image: Image, slot: float | None) -> None:
     if _copy_matte_of_same_bytes(image):
         return
-    answer = _stored_answer(image)
-    if answer is None:
-        if pausing.is_paused():
-            _wait_for_resume(image)
+    with _bytes_lock(image) as locked:
+        if not locked:
+            # The same picture is being processed right now (dropped twice in
+            # one batch, say): come back for its matte rather than pay again.
+            _requeue(image, SAME_BYTES_REASON, delay=SAME_BYTES_RECHECK_SECONDS)
             return
-        engine = get_engine()
-        try:
-            with image.original.open("rb") as stored:
-                sent = proxy.build_proxy(stored.read())
-        except (OSError, ValueError):
-            _finish(image, Image.Status.FAILED, "This file could not be read as an image.")
+        if _copy_matte_of_same_bytes(image):
             return
-        if engine.metered and not _has_slot(image, slot):
-            return
-        answer = _ask_engine(image, engine, sent.jpeg)
-        if answer is None:
-            return
-    _save_matte_and_outputs(image, answer)
+        answer = _stored_answer(image) or _fetch_answer(image, slot)
+        if answer is not None:
+            _save_matte_and_outputs(image, answer)
+
+
+@contextmanager
+def _bytes_lock(image: Image) -> Iterator[bool]:
+    """Hold the picture's bytes while asking for and storing their matte, once at a time."""
+    lock = redis_connection().lock(
+        f"cutouts:bytes:{image.sha256}", timeout=settings.PROCESS_JOB_TIMEOUT
+    )
+    acquired = lock.acquire(blocking=False)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with suppress(LockError):
+                lock.release()
+
+
+def _fetch_answer(image: Image, slot: float | None) -> Answer | None:
+    """Ask the engine for the matte; None when the image was put back, paused or failed."""
+    if pausing.is_paused():
+        _wait_for_resume(image)
+        return None
+    engine = get_engine()
+    try:
+        with image.original.open("rb") as stored:
+            sent = proxy.build_proxy(stored.read())
+    except (OSError, ValueError):
+        _finish(image, Image.Status.FAILED, "This file could not be read as an image.")
+        return None
+    if engine.metered and not _has_slot(image, slot):
+        return None
+    return _ask_engine(image, engine, sent.jpeg)
 
 
 def _copy_matte_of_same_bytes(image: Image) -> bool:

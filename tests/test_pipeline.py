@@ -239,3 +239,23 @@ def test_the_local_engine_needs_no_api(settings, alice, api):
     assert image.matte.engine == "local-u2netp"
     assert Render.objects.filter(image=image).count() == 1
     assert charges(api) == 0
+
+
+def test_the_same_picture_twice_at_once_is_paid_for_once(api, alice, queue_redis):
+    data = photo(11)
+    first, second = upload(alice, data, "one.jpg"), upload(alice, data, "two.jpg")
+    # The first image's job is asking the API right now.
+    held = queue_redis.lock(f"cutouts:bytes:{first.sha256}", timeout=60)
+    held.acquire()
+
+    image_process(image_id=second.pk)
+
+    second.refresh_from_db()
+    assert second.status == Image.Status.QUEUED
+    assert "same picture" in second.status_reason
+    held.release()
+    image_process(image_id=first.pk)
+    image_process(image_id=second.pk)
+    second.refresh_from_db()
+    assert second.status == Image.Status.DONE
+    assert charges(api) == 1
