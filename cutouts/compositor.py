@@ -50,6 +50,8 @@ PNG_COMPRESSION = 1
 # Colour clean-up works on cells of 4×4 output pixels: the background is smooth
 # at that scale, and the pyramid then costs 1/16 of the image.
 DECONTAMINATE_CELL = 4
+# Shifts up to this radius use an exact disc; larger ones a close, much faster octagon.
+EXACT_DISC_RADIUS = 8
 DECONTAMINATE_CONTEXT = 4 * DECONTAMINATE_CELL  # output px of backdrop read around the subject
 # The subject is worked on in strips of this many pixels, to bound memory at 50 MP.
 STRIP_PIXELS = 1 << 22
@@ -496,13 +498,31 @@ def _resized(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def _shifted_and_feathered(matte: np.ndarray, shift: float, feather: float) -> np.ndarray:
     alpha = matte
-    radius = round(abs(shift))
+    # Past the matte's own size, a bigger shift or feather changes nothing more.
+    largest = max(matte.shape)
+    radius = min(round(abs(shift)), largest)
     if radius:
-        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-        alpha = cv2.dilate(alpha, disc) if shift > 0 else cv2.erode(alpha, disc)
+        alpha = _morphed(alpha, radius, grow=shift > 0)
     if feather >= 0.5:
-        alpha = _soften(alpha, feather / 2)
+        alpha = _soften(alpha, min(feather / 2, largest))
     return alpha
+
+
+def _morphed(alpha: np.ndarray, radius: int, *, grow: bool) -> np.ndarray:
+    """Dilate (grow) or erode by a disc of `radius` px."""
+    change = cv2.dilate if grow else cv2.erode
+    if radius <= EXACT_DISC_RADIUS:
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+        return change(alpha, disc)
+    # A large disc costs O(radius²) per pixel. Squares and diamonds applied in
+    # turn build an octagon instead, in O(radius) fast passes: in this ratio a
+    # regular one, sized to the disc's area (measured), so within 5 % of it anywhere.
+    steps = round(radius * 0.95)
+    diamonds = round(steps * (2 - math.sqrt(2)))
+    square = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+    diamond = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    alpha = change(alpha, square, iterations=steps - diamonds)
+    return change(alpha, diamond, iterations=diamonds)
 
 
 def _soften(mask: np.ndarray, sigma: float) -> np.ndarray:
@@ -525,7 +545,9 @@ def _shadow(
     kind = shadow["type"]
     if kind == "none" or shadow["opacity"] <= 0:
         return None
-    sigma = shadow["blur"] * px / 2
+    # A blur wider than a quarter of the subject's patch is a haze either way;
+    # the cap keeps a huge blur on a small output from asking for a huge mask.
+    sigma = min(shadow["blur"] * px / 2, max(subject.alpha.shape) / 4)
     margin = math.ceil(3 * sigma) + 1
     if kind == "drop":
         mask = cv2.copyMakeBorder(

@@ -7,6 +7,7 @@ are what was measured, with room for rounding: 0.3 levels mean and under 1.6
 at worst with the clean-up, against 15 mean and 61 at worst without it.
 """
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -129,6 +130,35 @@ def test_shift_grows_and_shrinks_the_matte_by_that_many_pixels():
     assert radius[0] == pytest.approx(40, abs=0.5)
     assert radius[5] == pytest.approx(45, abs=0.7)
     assert radius[-5] == pytest.approx(35, abs=0.7)
+
+
+def test_a_large_shift_is_still_round():
+    shot = scene(disc_alpha(SIZE, 40))
+
+    _, grown = render(shot, {"edges": {"shift": 30}})
+    _, shrunk = render(shot, {"edges": {"shift": -30}})
+
+    assert np.sqrt(_area(grown[..., 3]) / np.pi) == pytest.approx(70, abs=1.5)
+    assert np.sqrt(_area(shrunk[..., 3]) / np.pi) == pytest.approx(10, abs=1.5)
+    # Round, not square: as wide along the diagonal as along the axes.
+    row = np.flatnonzero(grown[SIZE[1] // 2, :, 3] >= 128)
+    diagonal = np.flatnonzero(np.diagonal(grown[..., 3], offset=(SIZE[0] - SIZE[1]) // 2) >= 128)
+    assert len(diagonal) * np.sqrt(2) == pytest.approx(len(row), rel=0.06)
+
+
+def test_settings_scaled_up_for_a_tiny_original_stay_quick():
+    shot = scene(disc_alpha((4, 4), 1.5))
+    spec = {
+        "edges": {"shift": 50, "feather": 50},
+        "shadow": {"type": "drop", "blur": 500, "offset_x": 2000},
+        "framing": {"crop": "subject", "canvas": [1200, 1200]},
+    }
+
+    started = time.perf_counter()
+    rendered, _ = render(shot, spec)
+
+    assert (rendered.width, rendered.height) == (1200, 1200)
+    assert time.perf_counter() - started < 5
 
 
 def test_grown_edges_take_the_subjects_colour_not_the_backdrops():
