@@ -8,11 +8,14 @@ from cutouts.models import (
     Alert,
     ApiCall,
     ApiToken,
+    Backdrop,
     CreditSnapshot,
+    Export,
     Image,
     Invite,
     LoginFailure,
     Matte,
+    Preset,
     ProcessingState,
     Render,
     UploadBatch,
@@ -88,6 +91,29 @@ class RenderAdmin(admin.ModelAdmin):
     list_select_related = ["image"]
     search_fields = ["image__original_name", "image__owner__username"]
     raw_id_fields = ["image"]
+
+
+@admin.register(Preset)
+class PresetAdmin(RecordAdmin):
+    # Added on /presets/, where the spec is checked; here only looked at or deleted.
+    list_display = ["name", "slug", "created_by", "created_at"]
+    list_select_related = ["created_by"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(Export)
+class ExportAdmin(RecordAdmin):
+    list_display = ["id", "owner", "preset", "status", "total", "created_at"]
+    list_filter = ["status", "preset"]
+    list_select_related = ["owner"]
+    search_fields = ["owner__username", "preset"]
+
+
+@admin.register(Backdrop)
+class BackdropAdmin(RecordAdmin):
+    list_display = ["original_name", "owner", "width", "height", "created_at"]
+    list_select_related = ["owner"]
+    search_fields = ["original_name", "owner__username"]
 
 
 @admin.register(ApiCall)
