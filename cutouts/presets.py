@@ -38,6 +38,12 @@ Meanings the compositor keeps:
   not count); crop "none": the whole photo is the box.
 - JPEG has no transparency: a transparent background, or the bars beside a
   contained backdrop, are white there.
+- a "blur" background is the photo with its subject taken out, blurred, and
+  placed as the subject is (past the photo's edges its border continues).
+- decontaminate: edge colours are solved free of the backdrop they were shot
+  against (I = a·F + (1−a)·B), so a green screen leaves no green fringe.
+- output is sRGB (untagged, as the web assumes); linear_light blends edges,
+  shadows, gradients and the blur in linear light instead of sRGB values.
 """
 
 import math
@@ -119,7 +125,7 @@ def download_name(stem: str, preset: str, spec: dict[str, Any]) -> str:
 
 def aspect_ratio(aspect: str) -> float:
     """Width over height for a validated aspect such as "4:5"."""
-    width, height = _ASPECT.fullmatch(aspect).groups()  # type: ignore[union-attr]
+    width, height = aspect.split(":")
     return int(width) / int(height)
 
 
