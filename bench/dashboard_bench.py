@@ -176,6 +176,9 @@ def main() -> None:
     try:
         started = time.perf_counter()
         seed(members=args.members, images=args.images, calls=args.calls, days=args.days)
+        # Other work on the machine slows every figure; the load says how much.
+        load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+        print(f"load average {load} on {os.cpu_count()} cores")
         print(
             f"{connection.vendor}: {ApiCall.objects.count():,} ledger rows, "
             f"{Image.objects.count():,} images, {CreditSnapshot.objects.count():,} credit "
@@ -195,8 +198,8 @@ def main() -> None:
             p95 = statistics.quantiles(timings, n=20)[-1]
             verdict = "ok" if p95 < GOAL_MS else f"over the {GOAL_MS} ms goal"
             print(
-                f"{label:>8}: median {median:6.1f} ms, p95 {p95:6.1f} ms, "
-                f"{count} queries ({verdict})"
+                f"{label:>8}: min {min(timings):6.1f} ms, median {median:6.1f} ms, "
+                f"p95 {p95:6.1f} ms, {count} queries ({verdict})"
             )
             if args.show_queries:
                 for ms, sql in slowest:
