@@ -259,7 +259,7 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
         Render.objects.create(
             image=image,
             preset=CUTOUT_PRESET,
-            spec={"preset": CUTOUT_PRESET},
+            spec=presets.BUILTIN_PRESETS[CUTOUT_PRESET].spec,
             file=ContentFile(cutout_png, name="cutout.png"),
             format="PNG",
             width=cutout.width,
