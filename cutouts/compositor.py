@@ -49,6 +49,9 @@ WEBP_MAX_SIDE = 16383  # the format's limit
 PNG_COMPRESSION = 1
 # Colour clean-up works on cells of 4×4 output pixels: the background is smooth
 # at that scale, and the pyramid then costs 1/16 of the image.
+# Below this matte value the colour solved out of I = a·F + (1−a)·B is too
+# noisy to show at a higher alpha (see _paint_subject).
+UNMIX_TRUSTED_FROM = 128
 DECONTAMINATE_CELL = 4
 # Shifts up to this radius use an exact disc; larger ones a close, much faster octagon.
 EXACT_DISC_RADIUS = 8
@@ -634,7 +637,13 @@ def _paint_subject(
         if behind is not None:
             photo = _unmix(photo, matte, _cells_to_rows(behind, top, bottom, width))
             if in_front is not None:
-                grown = cv2.bitwise_and(cv2.inRange(matte, 0, 0), cv2.inRange(alpha, 1, 255))
+                # Where the matte was faint, the solved colour is mostly the
+                # photo's noise divided by a small alpha: harmless while the
+                # pixel stays faint, speckles once growing makes it solid.
+                grown = cv2.bitwise_and(
+                    cv2.inRange(matte, 0, UNMIX_TRUSTED_FROM - 1),
+                    cv2.compare(alpha, matte, cv2.CMP_GT),
+                )
                 cv2.copyTo(_cells_to_rows(in_front, top, bottom, width), grown, photo)
         _over(canvas, subject.x, subject.y + top, photo, alpha, linear)
 
