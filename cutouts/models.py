@@ -80,6 +80,8 @@ class Image(models.Model):
     thumbnail = models.FileField(upload_to=thumbnail_path, max_length=255, blank=True)
     # Display-size transparent WebP made with the matte, for pages and the studio.
     preview = models.FileField(upload_to=preview_path, max_length=255, blank=True)
+    # The cutout at thumbnail size, so a page of library cards stays light.
+    cutout_thumbnail = models.FileField(upload_to=thumbnail_path, max_length=255, blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED)
     status_reason = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

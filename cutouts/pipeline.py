@@ -245,6 +245,7 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
     cutout = compositor.render(original, matte, presets.BUILTIN_PRESETS[CUTOUT_PRESET].spec)
     cutout_png = cutout.data
     preview = compositor.encode(compositor.fit_within(cutout.image, settings.PREVIEW_SIZE), "WEBP")
+    small = compositor.encode(compositor.fit_within(cutout.image, settings.THUMBNAIL_SIZE), "WEBP")
     with transaction.atomic():
         Matte.objects.filter(image=image).delete()
         Matte.objects.create(
@@ -267,9 +268,12 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
             byte_size=len(cutout_png),
         )
         image.preview.save("preview.webp", ContentFile(preview), save=False)
+        image.cutout_thumbnail.save("cutout.webp", ContentFile(small), save=False)
         image.status = Image.Status.DONE
         image.status_reason = ""
-        image.save(update_fields=["preview", "status", "status_reason", "updated_at"])
+        image.save(
+            update_fields=["preview", "cutout_thumbnail", "status", "status_reason", "updated_at"]
+        )
 
 
 def _record_call(

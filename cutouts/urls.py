@@ -23,9 +23,7 @@ accounts_patterns = [
     path("signup/", accounts_views.signup, name="signup"),
     path("invite/<str:token>/", accounts_views.invite_accept, name="invite_accept"),
     path("invites/", accounts_views.invite_list, name="invite_list"),
-    path(
-        "invites/<int:invite_id>/revoke/", accounts_views.invite_revoke, name="invite_revoke"
-    ),
+    path("invites/<int:invite_id>/revoke/", accounts_views.invite_revoke, name="invite_revoke"),
     path("tokens/", token_views.token_list, name="token_list"),
     path("tokens/all/", token_views.token_list_all, name="token_list_all"),
     path("tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
@@ -39,6 +37,11 @@ library_patterns = [
     path("images/<int:pk>/original/", media_views.image_original, name="image_original"),
     path("images/<int:pk>/thumbnail/", media_views.image_thumbnail, name="image_thumbnail"),
     path("images/<int:pk>/preview/", media_views.image_preview, name="image_preview"),
+    path(
+        "images/<int:pk>/cutout-thumbnail/",
+        media_views.image_cutout_thumbnail,
+        name="image_cutout_thumbnail",
+    ),
     path("images/<int:pk>/matte/", media_views.image_matte, name="image_matte"),
     path("images/<int:pk>/retry/", retry_views.image_retry, name="image_retry"),
     path("images/status/", status_views.image_status_list, name="image_status_list"),

@@ -11,7 +11,7 @@ from tests.images import gradient
 
 
 def finish(image: Image) -> Render:
-    """Mark `image` done with a matte, the default cutout render and a preview; the render."""
+    """Mark `image` done with a matte, the default cutout render, preview and thumbnail."""
     size = (image.width, image.height)
     matte = PILImage.new("L", size, 0)
     matte.paste(255, (size[0] // 4, size[1] // 4, size[0] * 3 // 4, size[1] * 3 // 4))
@@ -35,9 +35,14 @@ def finish(image: Image) -> Render:
         height=size[1],
     )
     image.preview.save("preview.webp", ContentFile(_encode(cutout, "WEBP")), save=False)
+    small = cutout.copy()
+    small.thumbnail((64, 64))
+    image.cutout_thumbnail.save("cutout.webp", ContentFile(_encode(small, "WEBP")), save=False)
     image.status = Image.Status.DONE
     image.status_reason = ""
-    image.save(update_fields=["preview", "status", "status_reason", "updated_at"])
+    image.save(
+        update_fields=["preview", "cutout_thumbnail", "status", "status_reason", "updated_at"]
+    )
     return render
 
 

@@ -98,6 +98,7 @@ RULES: dict[str, Rule] = {
     "image_original": Rule(OWNERS_ONLY, kwargs=image_pk),
     "image_thumbnail": Rule(OWNERS_ONLY, kwargs=image_pk),
     "image_preview": Rule(OWNERS_ONLY, kwargs=image_pk),
+    "image_cutout_thumbnail": Rule(OWNERS_ONLY, kwargs=image_pk),
     "image_matte": Rule(OWNERS_ONLY, kwargs=image_pk),
     "image_status_list": Rule(PRIVATE_PAGE, query="?ids={image}"),
     "image_retry": Rule(STAFF_ACTION, method="post", kwargs=image_pk),

@@ -39,6 +39,7 @@ def test_it_tells_the_status_label_and_reason_of_each_image(alice_client, alice)
                 "reason": "Waiting for a free API slot.",
                 "thumbnail_url": f"/images/{image.pk}/thumbnail/",
                 "preview_url": None,
+                "cutout_thumbnail_url": None,
                 "cutout_url": None,
                 "matte_url": None,
             }
@@ -55,6 +56,7 @@ def test_a_done_image_comes_with_its_preview_cutout_and_matte(alice_client, alic
     assert status["status"] == "done"
     assert status["label"] == "Done"
     assert status["preview_url"] == f"/images/{image.pk}/preview/"
+    assert status["cutout_thumbnail_url"] == f"/images/{image.pk}/cutout-thumbnail/"
     assert status["cutout_url"] == f"/renders/{cutout.pk}/download/"
     assert status["matte_url"] == f"/images/{image.pk}/matte/"
 

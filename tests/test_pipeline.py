@@ -62,6 +62,9 @@ def test_it_stores_a_full_size_matte_and_the_default_outputs(api, alice):
     with PILImage.open(image.preview) as preview:
         assert (preview.format, preview.mode) == ("WEBP", "RGBA")
         assert max(preview.size) <= 1280
+    with PILImage.open(image.cutout_thumbnail) as small:
+        assert (small.format, small.mode) == ("WEBP", "RGBA")
+        assert max(small.size) <= 384
     call = ApiCall.objects.get(image=image)
     assert call.outcome == ApiCall.Outcome.SUCCESS
     assert call.http_status == 200

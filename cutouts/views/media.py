@@ -43,6 +43,19 @@ def image_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @require_safe
+def image_cutout_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    image = image_for_user(user=request.user, pk=pk)
+    if not image.cutout_thumbnail:
+        raise Http404("This image has no cutout yet.")
+    return _private_file(
+        image.cutout_thumbnail,
+        content_type=CONTENT_TYPES["WEBP"],
+        filename=f"{image.stem}-cutout-thumbnail.webp",
+        as_attachment=False,
+    )
+
+
+@require_safe
 def image_preview(request: HttpRequest, pk: int) -> FileResponse:
     image = image_for_user(user=request.user, pk=pk)
     if not image.preview:

@@ -40,6 +40,7 @@ def _image_status(image: Image) -> dict[str, object]:
         "reason": image.status_reason,
         "thumbnail_url": reverse("image_thumbnail", args=[image.pk]) if image.thumbnail else None,
         "preview_url": None,
+        "cutout_thumbnail_url": None,
         "cutout_url": None,
         "matte_url": None,
     }
@@ -47,6 +48,8 @@ def _image_status(image: Image) -> dict[str, object]:
     if image.status == Image.Status.DONE:
         if image.preview:
             status["preview_url"] = reverse("image_preview", args=[image.pk])
+        if image.cutout_thumbnail:
+            status["cutout_thumbnail_url"] = reverse("image_cutout_thumbnail", args=[image.pk])
         if image.cutout_id:
             status["cutout_url"] = reverse("render_download", args=[image.cutout_id])
         if image.has_matte:
