@@ -92,3 +92,21 @@ def test_a_retried_image_keeps_its_place_when_redis_is_away(alice, settings):
     # The sweeper queues its job once Redis is back (see test_upload_queue_away).
     image.refresh_from_db()
     assert image.status == Image.Status.QUEUED
+
+
+def test_it_returns_to_the_page_the_retry_came_from(admin_client_, alice, queue_redis):
+    image = _failed(alice)
+
+    response = admin_client_.post(f"/images/{image.pk}/retry/", {"next": "/dashboard/?days=7"})
+
+    assert response["Location"] == "/dashboard/?days=7"
+
+
+def test_it_never_sends_anyone_to_another_site(admin_client_, alice, queue_redis):
+    image = _failed(alice)
+
+    response = admin_client_.post(
+        f"/images/{image.pk}/retry/", {"next": "https://elsewhere.example/"}
+    )
+
+    assert response["Location"] == f"/images/{image.pk}/"

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cutouts import retrying
@@ -19,7 +20,7 @@ def image_retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"{image.original_name} is queued again.")
     else:
         messages.info(request, f"{image.original_name} has not failed: there is nothing to retry.")
-    return redirect("image_detail", pk=image.pk)
+    return redirect(_back(request, reverse("image_detail", args=[image.pk])))
 
 
 @staff_required
@@ -39,4 +40,12 @@ def images_retry_failed(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{count} failed {noun} queued again.")
     else:
         messages.info(request, "There are no failed images to retry.")
-    return redirect(back)
+    return redirect(_back(request, back))
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    """Where the form asked to return (the dashboard, say), if it is a page of ours."""
+    wanted = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure()):
+        return wanted
+    return default
