@@ -13,7 +13,6 @@ from django.http import HttpResponse
 from django.test import Client
 from PIL import Image as PILImage
 
-from cutouts.pipeline import image_process
 from cutouts.tokens import token_create
 
 # What the team's key is set to in tests that do not use the sandbox.
@@ -66,15 +65,14 @@ def use_sandbox(settings, sandbox) -> None:
     settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE = 600
 
 
-def process_on_upload(monkeypatch) -> None:
-    """Process each upload in this process as soon as it is committed, instead of queueing it:
-    the request then finds its image finished, as if a worker had been quick."""
-
-    def process_now(image_id: int) -> bool:
-        image_process(image_id=image_id)
-        return True
-
-    monkeypatch.setattr("cutouts.uploads.enqueue_uploaded", process_now)
+def process_on_upload(settings) -> None:
+    """Run each queued job in this process the moment it is queued (django-rq's synchronous
+    mode): the upload's job, queued when its row is committed, has then finished before the
+    request waits for it, as if a worker had been quick. Jobs queued with a delay (retries)
+    are only scheduled, never run."""
+    settings.RQ_QUEUES = {
+        name: {**queue, "ASYNC": False} for name, queue in settings.RQ_QUEUES.items()
+    }
 
 
 def opened(data: bytes) -> PILImage.Image:

@@ -9,16 +9,16 @@ import base64
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cutouts.models import CreditSnapshot, ProcessingState
+from cutouts.models import CreditSnapshot, Image, ProcessingState
 from tests.api_calls import TEAM_KEY, ApiClient, client_for, process_on_upload, use_sandbox
 from tests.studio_images import product_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_no_answer_carries_the_team_key(alice, settings, sandbox, queue_redis, monkeypatch):
+def test_no_answer_carries_the_team_key(alice, settings, sandbox, queue_redis):
     use_sandbox(settings, sandbox)
-    process_on_upload(monkeypatch)
+    process_on_upload(settings)
     api = client_for(alice)
     photo = product_photo(seed=9)
     answers = [
@@ -28,10 +28,13 @@ def test_no_answer_carries_the_team_key(alice, settings, sandbox, queue_redis, m
         api.post(
             "/api/v1.0/image-without-background", {"file": SimpleUploadedFile("a.jpg", photo)}
         ),
+    ]
+    image_id = Image.objects.filter(owner=alice).order_by("pk").first().pk
+    answers += [
         api.get("/api/available-credit"),
         api.get("/api/cutouts/v1/images"),
-        api.get("/api/cutouts/v1/images/1"),
-        api.get("/api/cutouts/v1/images/1/matte"),
+        api.get(f"/api/cutouts/v1/images/{image_id}"),
+        api.get(f"/api/cutouts/v1/images/{image_id}/matte"),
         api.get("/api/openapi.json"),
         api.get("/api/nowhere"),
         api.get("/api/v1.0/alpha-channel"),

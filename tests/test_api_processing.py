@@ -1,8 +1,9 @@
 """A call to the withoutbg-compatible API is an upload: processed by the pipeline, answered
 as the vendor would, kept in the caller's library and ledger.
 
-The upload's job runs in this process the moment it is queued (process_on_upload),
-against the sandbox; tests/test_api_vendor_examples.py does the same with real workers.
+The upload's job goes on a real queue that runs it in this process the moment it is queued
+(process_on_upload: django-rq's synchronous mode), against the sandbox;
+tests/test_api_vendor_examples.py does the same with real workers.
 """
 
 import base64
@@ -20,9 +21,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def pipeline(settings, sandbox, queue_redis, monkeypatch):
+def pipeline(settings, sandbox, queue_redis):
     use_sandbox(settings, sandbox)
-    process_on_upload(monkeypatch)
+    process_on_upload(settings)
     return sandbox
 
 

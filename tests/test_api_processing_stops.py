@@ -4,6 +4,7 @@ never a 401 about their own token, and the image stays in their library."""
 import base64
 
 import pytest
+from rq import Queue
 
 from cutouts.models import Image, ProcessingState
 from tests.api_calls import client_for, process_on_upload, use_sandbox
@@ -15,9 +16,9 @@ CALL = "/api/v1.0/alpha-channel-base64"
 
 
 @pytest.fixture(autouse=True)
-def pipeline(settings, sandbox, queue_redis, monkeypatch):
+def pipeline(settings, sandbox, queue_redis):
     use_sandbox(settings, sandbox)
-    process_on_upload(monkeypatch)
+    process_on_upload(settings)
     return sandbox
 
 
@@ -69,9 +70,12 @@ def test_an_image_the_vendor_refuses_gets_502_with_the_reason(alice, pipeline):
     assert Image.objects.get().status == Image.Status.FAILED
 
 
-def test_a_slow_job_gets_504_and_finishes_in_the_library(alice, settings, monkeypatch):
+def test_a_slow_job_gets_504_and_finishes_in_the_library(alice, settings, queue_redis):
     settings.API_WAIT_SECONDS = 0.5
-    monkeypatch.setattr("cutouts.uploads.enqueue_uploaded", lambda image_id: True)
+    # Queued for the workers, as in production, and no worker is running: the job waits.
+    settings.RQ_QUEUES = {
+        name: {**queue, "ASYNC": True} for name, queue in settings.RQ_QUEUES.items()
+    }
 
     response = client_for(alice).post_json(CALL, _photo())
 
@@ -80,4 +84,6 @@ def test_a_slow_job_gets_504_and_finishes_in_the_library(alice, settings, monkey
         "detail": "Processing did not finish within 0.5 s; "
         "the image is in your library and will finish there."
     }
-    assert Image.objects.get().status == Image.Status.QUEUED
+    image = Image.objects.get()
+    assert image.status == Image.Status.QUEUED
+    assert Queue("default", connection=queue_redis).job_ids == [image.job_id]
