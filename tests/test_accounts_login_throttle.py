@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.backends import BaseBackend
 from django.utils import timezone
 
 from cutouts.models import LoginFailure
@@ -80,14 +81,42 @@ def test_it_refuses_until_the_limit_th_latest_failure_leaves_the_window(client, 
     assert b"Try again in 6 minutes." in response.content
 
 
-def test_it_does_not_check_the_password_while_refusing(client, alice, monkeypatch):
+class RecordingBackend(BaseBackend):
+    """An authentication backend that notes each username it is asked to check, and checks none."""
+
+    checked: list[str] = []
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        self.checked.append(username)
+        return None
+
+
+@pytest.fixture
+def password_checks(settings):
+    settings.AUTHENTICATION_BACKENDS = [
+        f"{__name__}.RecordingBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    RecordingBackend.checked.clear()
+    yield RecordingBackend.checked
+    RecordingBackend.checked.clear()
+
+
+def test_it_checks_the_password_when_not_refusing(client, alice, password_checks):
+    fail(client, "alice", 2)
+    password_checks.clear()
+
+    assert sign_in(client, "alice", PASSWORD).status_code == 302
+    assert password_checks == ["alice"]
+
+
+def test_it_does_not_check_the_password_while_refusing(client, alice, password_checks):
     fail(client, "alice", 3)
+    assert password_checks == ["alice"] * 3
+    password_checks.clear()
 
-    def authenticate(*args, **kwargs):
-        raise AssertionError("the password was checked")
-
-    monkeypatch.setattr("django.contrib.auth.forms.authenticate", authenticate)
     assert sign_in(client, "alice", PASSWORD).status_code == 429
+    assert password_checks == []
 
 
 def test_it_does_not_count_refused_attempts(client, alice):
