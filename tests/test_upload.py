@@ -2,15 +2,15 @@
 
 import hashlib
 import io
-from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from PIL import Image as PILImage
+from rq import Queue
 
-from cutouts.models import Image
-from cutouts.uploads import image_upload
+from cutouts.models import Image, UploadBatch
+from cutouts.uploads import batch_start, image_upload
 from tests.images import gradient, image_bytes
 from tests.uploading import stored_files, upload
 
@@ -137,25 +137,42 @@ def test_it_shows_16_bit_greyscale_in_the_thumbnail_without_clipping(alice):
     assert _open(image.thumbnail).convert("L").getpixel((5, 5)) in range(120, 136)
 
 
-def test_it_runs_the_after_upload_hook_once_committed(alice, django_capture_on_commit_callbacks):
-    with (
-        mock.patch("cutouts.uploads._after_upload") as after_upload,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+def test_it_queues_the_image_once_committed(alice, queue_redis, django_capture_on_commit_callbacks):
+    queue = Queue("default", connection=queue_redis)
+    with django_capture_on_commit_callbacks(execute=True):
         image = upload(alice)
-        after_upload.assert_not_called()
+        assert queue.job_ids == []
 
-    after_upload.assert_called_once_with(image)
+    image.refresh_from_db()
+    assert image.job_id
+    assert queue.job_ids == [image.job_id]
+    assert queue.fetch_job(image.job_id).args[0] == image.pk
 
 
-def test_it_removes_written_files_when_saving_the_row_fails(alice):
+def test_it_leaves_no_file_when_storing_the_thumbnail_fails(alice, settings):
+    # The original is written, then the thumbnail's folder cannot be made.
+    settings.MEDIA_ROOT.mkdir(parents=True)
+    in_the_way = settings.MEDIA_ROOT / "thumbnails"
+    in_the_way.write_text("in the way")
     uploaded_file = SimpleUploadedFile("photo.jpg", image_bytes("JPEG"))
 
-    with (
-        mock.patch.object(Image, "save", side_effect=IntegrityError("boom")),
-        pytest.raises(IntegrityError),
-    ):
+    with pytest.raises(OSError):
         image_upload(owner=alice, batch=None, uploaded_file=uploaded_file)
+
+    assert not Image.objects.exists()
+    assert stored_files() == [in_the_way]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_removes_written_files_when_saving_the_row_fails(alice):
+    # The batch is deleted (by an admin) after the upload looked it up: the database
+    # refuses the row when it is committed, after both files are written.
+    batch = batch_start(owner=alice)
+    UploadBatch.objects.filter(pk=batch.pk).delete()
+    uploaded_file = SimpleUploadedFile("photo.jpg", image_bytes("JPEG"))
+
+    with pytest.raises(IntegrityError):
+        image_upload(owner=alice, batch=batch, uploaded_file=uploaded_file)
 
     assert not Image.objects.exists()
     assert stored_files() == []
