@@ -25,7 +25,4 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: install
-	scripts/ensure-chromium.sh
-	$(BIN)/ruff check .
-	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	BIN=$(BIN) scripts/test.sh

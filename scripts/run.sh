@@ -4,38 +4,15 @@
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
 PORT=${PORT:-8000}
-REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 mkdir -p var
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
-redis_answers() {
-  "$BIN/python" - "$REDIS_URL" <<'PY'
-import sys
-import redis
-try:
-    redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1).ping()
-except redis.RedisError:
-    sys.exit(1)
-PY
-}
-
-if ! redis_answers; then
-  if command -v redis-server >/dev/null; then
-    port=$("$BIN/python" -c "import sys, urllib.parse as u; print(u.urlparse(sys.argv[1]).port or 6379)" "$REDIS_URL")
-    echo "No Redis at $REDIS_URL: starting a private redis-server on port $port."
-    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir var >var/redis.log 2>&1 &
-    pids+=($!)
-    for _ in $(seq 50); do redis_answers && break; sleep 0.1; done
-  else
-    echo "No Redis answers at $REDIS_URL and redis-server is not installed." >&2
-    echo "Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis)" >&2
-    echo "or point REDIS_URL at a running Redis." >&2
-    exit 1
-  fi
-fi
+# shellcheck source=scripts/redis.sh
+source "$(dirname "$0")/redis.sh"
+ensure_redis
 
 "$BIN/python" manage.py migrate --noinput
 if [ -n "${DJANGO_SUPERUSER_USERNAME:-}" ] && [ -n "${DJANGO_SUPERUSER_PASSWORD:-}" ]; then
