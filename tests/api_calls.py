@@ -14,6 +14,7 @@ from django.test import Client
 from PIL import Image as PILImage
 
 from cutouts.tokens import token_create
+from tests.sandbox_fixtures import point_at_sandbox
 
 # What the team's key is set to in tests that do not use the sandbox.
 TEAM_KEY = "sk_live_team_key_that_must_never_leave_the_server"
@@ -58,10 +59,8 @@ def client_for(user, name: str = "Script") -> ApiClient:
 
 
 def use_sandbox(settings, sandbox) -> None:
-    """Point the pipeline at the sandbox, as the `api` fixture of test_pipeline does."""
-    settings.MATTING_ENGINE = "api"
-    settings.WITHOUTBG_BASE_URL = sandbox.base_url
-    settings.WITHOUTBG_API_KEY = sandbox.key
+    """Point the pipeline at the sandbox, with room for every call a test makes."""
+    point_at_sandbox(settings, sandbox)
     settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE = 600
 
 

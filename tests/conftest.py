@@ -1,3 +1,4 @@
+import os
 from urllib.parse import urlparse
 
 import pytest
@@ -5,9 +6,10 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 # Tests empty the Redis database they use, so they never use the app's own:
-# the same server as REDIS_URL, database 15. Worker processes started by tests
-# are given this URL too.
-TEST_REDIS_URL = urlparse(django_settings.REDIS_URL)._replace(path="/15").geturl()
+# the same server as REDIS_URL, database TEST_REDIS_DB (15). Worker processes
+# started by tests are given this URL too.
+TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
+TEST_REDIS_URL = urlparse(django_settings.REDIS_URL)._replace(path=f"/{TEST_REDIS_DB}").geturl()
 django_settings.REDIS_URL = TEST_REDIS_URL
 django_settings.RQ_QUEUES = {
     name: {**queue, "URL": TEST_REDIS_URL} for name, queue in django_settings.RQ_QUEUES.items()

@@ -92,3 +92,17 @@ def _wait_for_address(process: subprocess.Popen[bytes], out_path: Path, log_path
             pytest.fail(f"The withoutbg sandbox did not start:\n{log_path.read_text()}")
         time.sleep(0.05)
     pytest.fail(f"The withoutbg sandbox gave no address in {START_TIMEOUT_SECONDS} s")
+
+
+def point_at_sandbox(settings, sandbox: Sandbox) -> None:
+    """Make the app's matting engine the sandbox API, as `make run` does without a key."""
+    settings.MATTING_ENGINE = "api"
+    settings.WITHOUTBG_BASE_URL = sandbox.base_url
+    settings.WITHOUTBG_API_KEY = sandbox.key
+
+
+@pytest.fixture
+def api(settings, sandbox: Sandbox, queue_redis) -> Sandbox:
+    """The app pointed at the sandbox, its queue in the emptied test Redis."""
+    point_at_sandbox(settings, sandbox)
+    return sandbox

@@ -40,6 +40,7 @@ class World:
     backdrop: Backdrop
     export: Export
     preset: Preset
+    invite_id: int
     invite_token: str
     token_id: int
     reset_uid: str
@@ -89,7 +90,9 @@ RULES: dict[str, Rule] = {
     "token_revoke": Rule(
         (LOGIN, ANY_OK, 404, ANY_OK), method="post", kwargs=lambda world: {"pk": world.token_id}
     ),
-    "invite_revoke": Rule(STAFF_ACTION, method="post", kwargs=lambda world: {"invite_id": 1}),
+    "invite_revoke": Rule(
+        STAFF_ACTION, method="post", kwargs=lambda world: {"invite_id": world.invite_id}
+    ),
     # The library and uploads
     "library": Rule(PRIVATE_PAGE),
     "upload": Rule(PRIVATE_PAGE),
@@ -194,7 +197,7 @@ def world(alice, admin_user, settings, queue_redis) -> World:
         archive=ContentFile(archive.getvalue(), name="export.zip"),
     )
     preset = Preset.objects.create(name="Team", slug="team", spec={}, created_by=admin_user)
-    _, token = invite_create(created_by=admin_user)
+    invite, token = invite_create(created_by=admin_user)
     alices_token, _ = token_create(user=alice, name="script")
     return World(
         image=image,
@@ -203,6 +206,7 @@ def world(alice, admin_user, settings, queue_redis) -> World:
         backdrop=backdrop,
         export=export,
         preset=preset,
+        invite_id=invite.pk,
         invite_token=token,
         token_id=alices_token.pk,
         reset_uid=urlsafe_base64_encode(force_bytes(alice.pk)),

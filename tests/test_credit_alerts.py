@@ -12,13 +12,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(settings, sandbox, queue_redis, admin_user):
-    settings.MATTING_ENGINE = "api"
-    settings.WITHOUTBG_BASE_URL = sandbox.base_url
-    settings.WITHOUTBG_API_KEY = sandbox.key
+def api(api, settings, admin_user):
     settings.CREDIT_LOW_THRESHOLD = 50
     settings.CREDIT_EXPIRY_WARNING_DAYS = 14
-    return sandbox
+    return api
 
 
 def in_days(days: int) -> str:

@@ -14,14 +14,6 @@ pytestmark = pytest.mark.django_db
 CLOSED_PORT_URL = "http://127.0.0.1:9"
 
 
-@pytest.fixture
-def api(settings, sandbox, queue_redis):
-    settings.MATTING_ENGINE = "api"
-    settings.WITHOUTBG_BASE_URL = sandbox.base_url
-    settings.WITHOUTBG_API_KEY = sandbox.key
-    return sandbox
-
-
 def credit_checks(sandbox) -> int:
     return sum(sandbox.state()["calls"].get("/available-credit", {}).values())
 

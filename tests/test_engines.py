@@ -7,15 +7,14 @@ from cutouts.engines import ApiEngine, LocalEngine, get_engine
 from cutouts.proxy import build_proxy
 from cutouts.withoutbg import InsufficientCredit, WithoutbgClient
 from tests.images import image_bytes
+from tests.sandbox_fixtures import point_at_sandbox
 
 PROXY = build_proxy(image_bytes("JPEG", (64, 48), quality=90))
 
 
 @pytest.fixture
 def api_settings(settings, sandbox):
-    settings.MATTING_ENGINE = "api"
-    settings.WITHOUTBG_BASE_URL = sandbox.base_url
-    settings.WITHOUTBG_API_KEY = sandbox.key
+    point_at_sandbox(settings, sandbox)
     return settings
 
 

@@ -17,12 +17,9 @@ from tests.images import gradient, image_bytes
 
 
 @pytest.fixture
-def api(settings, sandbox, queue_redis):
-    settings.MATTING_ENGINE = "api"
-    settings.WITHOUTBG_BASE_URL = sandbox.base_url
-    settings.WITHOUTBG_API_KEY = sandbox.key
+def api(api, settings):
     settings.PROCESS_MAX_ATTEMPTS = 3
-    return sandbox
+    return api
 
 
 def upload(owner, data: bytes, name: str = "photo.jpg") -> Image:

@@ -13,14 +13,6 @@ from tests.studio_images import product_photo, work_off
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api(settings, sandbox, queue_redis):
-    settings.MATTING_ENGINE = "api"
-    settings.WITHOUTBG_BASE_URL = sandbox.base_url
-    settings.WITHOUTBG_API_KEY = sandbox.key
-    return sandbox
-
-
 def test_any_number_of_renders_and_an_export_leave_the_ledger_unchanged(
     api, alice, queue_redis, django_capture_on_commit_callbacks
 ):

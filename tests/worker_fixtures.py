@@ -19,6 +19,8 @@ import django_rq
 import pytest
 from django.conf import settings as django_settings
 
+from tests.sandbox_fixtures import point_at_sandbox
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 FAST_PROCESSING = {
@@ -97,9 +99,7 @@ class Workers:
 
 @pytest.fixture
 def workers(transactional_db, settings, sandbox, queue_redis, tmp_path) -> Iterator[Workers]:
-    settings.WITHOUTBG_BASE_URL = sandbox.base_url
-    settings.WITHOUTBG_API_KEY = sandbox.key
-    settings.MATTING_ENGINE = "api"
+    point_at_sandbox(settings, sandbox)
     for name, value in FAST_PROCESSING.items():
         setattr(settings, name, type(getattr(settings, name))(value))
     env = {

@@ -19,20 +19,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def api(settings, sandbox, queue_redis):
-    settings.MATTING_ENGINE = "api"
-    settings.WITHOUTBG_BASE_URL = sandbox.base_url
-    settings.WITHOUTBG_API_KEY = sandbox.key
+def api(api, settings, queue_redis):
     settings.CREDIT_LOW_THRESHOLD = 50
     expires = datetime.now(UTC) + timedelta(days=200)
-    sandbox.configure(credits=250, expires_at=f"{expires:%Y-%m-%d %H:%M:%S}")
+    api.configure(credits=250, expires_at=f"{expires:%Y-%m-%d %H:%M:%S}")
     # A worker and the periodic jobs, registered as running ones register.
     queue = django_rq.get_queue("default")
     worker = Worker([queue], connection=queue_redis, name="browser-test")
     worker.register_birth()
     scheduler = CronScheduler(connection=queue_redis, name="browser-test-cron")
     scheduler.register_birth()
-    yield sandbox
+    yield api
     worker.register_death()
     scheduler.register_death()
 

@@ -12,14 +12,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 GAVE_UP = "The API kept failing (503); gave up after 5 attempts. An admin can retry it."
 
 
-@pytest.fixture
-def api(settings, sandbox, queue_redis):
-    settings.MATTING_ENGINE = "api"
-    settings.WITHOUTBG_BASE_URL = sandbox.base_url
-    settings.WITHOUTBG_API_KEY = sandbox.key
-    return sandbox
-
-
 def _reloads(page) -> list[str]:
     loads: list[str] = []
     page.on("load", lambda: loads.append(page.url))
