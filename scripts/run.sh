@@ -32,6 +32,22 @@ if [ -z "${WITHOUTBG_API_KEY:-}" ] && [ "${MATTING_ENGINE:-api}" = api ]; then
   echo "No WITHOUTBG_API_KEY: using the sandbox API at $WITHOUTBG_BASE_URL (real mattes from the offline model)."
   "$BIN/python" manage.py withoutbg_sandbox --port "$sandbox_port" &
   pids+=($!)
+  # Workers and the first credit check must find it answering.
+  "$BIN/python" - "$WITHOUTBG_BASE_URL" <<'PY'
+import sys
+import time
+
+import httpx
+
+for _ in range(300):
+    try:
+        httpx.get(sys.argv[1] + "/available-credit", timeout=1)
+        break
+    except httpx.TransportError:
+        time.sleep(0.1)
+else:
+    sys.exit("The sandbox API did not start.")
+PY
 fi
 
 "$BIN/python" manage.py rqworker default --with-scheduler &
