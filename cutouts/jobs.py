@@ -1,10 +1,11 @@
 """RQ jobs. Each loads ids and calls a service: everything here can run without a queue."""
 
 from cutouts import credits, pausing, pipeline, studio, sweeper
+from cutouts.ratelimit import Reservation
 
 
-def process_image(image_id: int, slot: float | None = None) -> None:
-    pipeline.image_process(image_id=image_id, slot=slot)
+def process_image(image_id: int, reservation: Reservation | None = None) -> None:
+    pipeline.image_process(image_id=image_id, reservation=reservation)
 
 
 def run_render(render_id: int) -> None:

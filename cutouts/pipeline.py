@@ -30,7 +30,7 @@ from cutouts import compositor, pausing, presets, proxy
 from cutouts.engines import MattingEngine, get_engine
 from cutouts.models import ApiCall, Image, Matte, Render
 from cutouts.queueing import enqueue_processing, get_limiter, redis_connection
-from cutouts.ratelimit import backoff_delay
+from cutouts.ratelimit import Reservation, backoff_delay
 from cutouts.withoutbg import Action, CallStats, RateLimited, WithoutbgError
 
 logger = logging.getLogger(__name__)
@@ -49,13 +49,13 @@ class Answer:
     engine: str
 
 
-def image_process(*, image_id: int, slot: float | None = None) -> None:
+def image_process(*, image_id: int, reservation: Reservation | None = None) -> None:
     """Bring one queued image to done, failed, waiting, or back to the queue for later."""
     if not _claim(image_id):
         return
     image = Image.objects.get(pk=image_id)
     try:
-        _process(image, slot)
+        _process(image, reservation)
     except Exception:
         logger.exception("Processing image %s failed unexpectedly", image_id)
         _finish(image, Image.Status.FAILED, "Something went wrong while processing. Try again.")
@@ -74,7 +74,7 @@ def _claim(image_id: int) -> bool:
     return claimed == 1
 
 
-def _process(image: Image, slot: float | None) -> None:
+def _process(image: Image, reservation: Reservation | None) -> None:
     if _copy_matte_of_same_bytes(image):
         return
     with _bytes_lock(image) as locked:
@@ -85,7 +85,7 @@ def _process(image: Image, slot: float | None) -> None:
             return
         if _copy_matte_of_same_bytes(image):
             return
-        answer = _stored_answer(image) or _fetch_answer(image, slot)
+        answer = _stored_answer(image) or _fetch_answer(image, reservation)
         if answer is not None:
             _save_matte_and_outputs(image, answer)
 
@@ -105,7 +105,7 @@ def _bytes_lock(image: Image) -> Iterator[bool]:
                 lock.release()
 
 
-def _fetch_answer(image: Image, slot: float | None) -> Answer | None:
+def _fetch_answer(image: Image, reservation: Reservation | None) -> Answer | None:
     """Ask the engine for the matte; None when the image was put back, paused or failed."""
     if pausing.is_paused():
         _wait_for_resume(image)
@@ -117,7 +117,7 @@ def _fetch_answer(image: Image, slot: float | None) -> Answer | None:
     except (OSError, ValueError):
         _finish(image, Image.Status.FAILED, "This file could not be read as an image.")
         return None
-    if engine.metered and not _has_slot(image, slot):
+    if engine.metered and not _has_slot(image, reservation):
         return None
     return _ask_engine(image, engine, sent.jpeg)
 
@@ -155,15 +155,21 @@ def _stored_answer(image: Image) -> Answer | None:
     return Answer(png=raw[b"png"], engine=raw[b"engine"].decode())
 
 
-def _has_slot(image: Image, slot: float | None) -> bool:
+def _has_slot(image: Image, reservation: Reservation | None) -> bool:
     """Whether this job may call the API now; if not, it is put back for its slot."""
     limiter = get_limiter()
-    if slot is not None and limiter.is_due(slot):
-        return True
+    if reservation is not None:
+        if limiter.is_due(reservation.slot):
+            return True
+        # Too late (a busy queue) or early: the slot was not used, so it goes
+        # back to the pool rather than stay counted for a call never made.
+        limiter.give_back(reservation)
     reservation = limiter.reserve()
     if reservation.delay <= 0.05:
         return True
-    _requeue(image, "Waiting for a free API slot.", delay=reservation.delay, slot=reservation.slot)
+    _requeue(
+        image, "Waiting for a free API slot.", delay=reservation.delay, reservation=reservation
+    )
     return False
 
 
@@ -294,11 +300,13 @@ def _record_call(
     )
 
 
-def _requeue(image: Image, reason: str, *, delay: float, slot: float | None = None) -> None:
+def _requeue(
+    image: Image, reason: str, *, delay: float, reservation: Reservation | None = None
+) -> None:
     Image.objects.filter(pk=image.pk).update(
         status=Image.Status.QUEUED, status_reason=reason, claimed_at=None, updated_at=timezone.now()
     )
-    enqueue_processing(image.pk, delay=delay, slot=slot)
+    enqueue_processing(image.pk, delay=delay, reservation=reservation)
 
 
 def _wait_for_resume(image: Image) -> None:

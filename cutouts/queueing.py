@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from rq.job import Job, JobStatus
 
 from cutouts.models import Image
-from cutouts.ratelimit import RateLimiter
+from cutouts.ratelimit import RateLimiter, Reservation
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,9 @@ def get_limiter() -> RateLimiter:
     )
 
 
-def enqueue_processing(image_id: int, *, delay: float = 0.0, slot: float | None = None) -> None:
+def enqueue_processing(
+    image_id: int, *, delay: float = 0.0, reservation: Reservation | None = None
+) -> None:
     """Queue the image's processing job, now or after `delay` seconds.
 
     The job id is saved on the image first: if Redis then fails, the sweeper
@@ -55,9 +57,9 @@ def enqueue_processing(image_id: int, *, delay: float = 0.0, slot: float | None 
         "failure_ttl": 7 * 24 * 3600,
     }
     if delay > 0:
-        queue.enqueue_in(timedelta(seconds=delay), PROCESS_JOB, image_id, slot, **options)
+        queue.enqueue_in(timedelta(seconds=delay), PROCESS_JOB, image_id, reservation, **options)
     else:
-        queue.enqueue(PROCESS_JOB, image_id, slot, **options)
+        queue.enqueue(PROCESS_JOB, image_id, reservation, **options)
 
 
 def enqueue_uploaded(image_id: int) -> bool:

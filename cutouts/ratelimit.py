@@ -48,6 +48,7 @@ return {tostring(slot), tostring(now)}
 class Reservation:
     slot: float  # Redis time, in seconds, at which the call may be sent
     now: float  # Redis time when the reservation was made
+    ticket: str  # names the reservation in Redis, to give it back unused
 
     @property
     def delay(self) -> float:
@@ -74,11 +75,12 @@ class RateLimiter:
         self._reserve = connection.register_script(_RESERVE)
 
     def reserve(self) -> Reservation:
+        ticket = uuid.uuid4().hex
         slot, now = self._reserve(
             keys=[self.key, self.cooldown_key],
-            args=[self.limit, self.window, uuid.uuid4().hex, 0],
+            args=[self.limit, self.window, ticket, 0],
         )
-        return Reservation(slot=float(slot), now=float(now))
+        return Reservation(slot=float(slot), now=float(now), ticket=ticket)
 
     def try_acquire(self) -> float:
         """Take a slot if one is free now: 0.0 if taken, else the seconds until one frees."""
@@ -87,6 +89,10 @@ class RateLimiter:
             args=[self.limit, self.window, uuid.uuid4().hex, 1],
         )
         return max(0.0, float(slot) - float(now))
+
+    def give_back(self, reservation: Reservation) -> None:
+        """Free a reservation that was never used for a call (its job came too late)."""
+        self.connection.zrem(self.key, reservation.ticket)
 
     def is_due(self, slot: float) -> bool:
         """Whether a call reserved for `slot` may be sent now: not early, not too late."""

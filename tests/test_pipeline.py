@@ -12,6 +12,7 @@ from cutouts import pausing
 from cutouts.models import ApiCall, Image, ProcessingState, Render
 from cutouts.pipeline import image_process
 from cutouts.queueing import get_limiter
+from cutouts.ratelimit import Reservation
 from cutouts.uploads import image_upload
 from tests.images import gradient, image_bytes
 
@@ -258,4 +259,18 @@ def test_the_same_picture_twice_at_once_is_paid_for_once(api, alice, queue_redis
     image_process(image_id=second.pk)
     second.refresh_from_db()
     assert second.status == Image.Status.DONE
+    assert charges(api) == 1
+
+
+def test_a_job_that_comes_too_late_for_its_slot_gives_it_back(api, alice, settings):
+    settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE = 1
+    limiter = get_limiter()
+    missed = limiter.reserve()  # its job was stuck behind others past the slot
+    image = upload(alice, photo(12))
+    late = Reservation(slot=missed.slot - 10, now=missed.now - 10, ticket=missed.ticket)
+
+    image_process(image_id=image.pk, reservation=late)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.DONE
     assert charges(api) == 1

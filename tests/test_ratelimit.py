@@ -81,3 +81,11 @@ def test_try_acquire_respects_a_cool_down(limiter):
     limiter.cool_down(30)
     assert limiter.try_acquire() == pytest.approx(30, abs=0.5)
     assert limiter.reserve().delay == pytest.approx(30, abs=0.5)
+
+
+def test_a_slot_given_back_unused_frees_its_place(limiter):
+    taken = [limiter.reserve() for _ in range(7)]
+    limiter.give_back(taken[3])
+
+    assert limiter.reserve().delay == 0.0
+    assert limiter.reserve().delay > 60
