@@ -14,6 +14,7 @@ cutouts.jobs only load ids and call these functions. The rules:
 
 import io
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 ANSWER_TTL_SECONDS = 7 * 24 * 3600
 SAME_BYTES_RECHECK_SECONDS = 3.0
+SCHEDULER_GRANULARITY_SECONDS = 1.0
+WAITING_FOR_SLOT = "Waiting for a free API slot."
 SAME_BYTES_REASON = "Waiting for the same picture, uploaded again, to finish processing."
 CUTOUT_PRESET = "transparent-png"
 
@@ -159,17 +162,23 @@ def _has_slot(image: Image, reservation: Reservation | None) -> bool:
     """Whether this job may call the API now; if not, it is put back for its slot."""
     limiter = get_limiter()
     if reservation is not None:
+        early = reservation.slot - limiter.now()
+        if 0 < early <= SCHEDULER_GRANULARITY_SECONDS:
+            # RQ's scheduler keeps whole seconds, so a job can start up to a
+            # second before the slot it already holds: wait that moment out.
+            time.sleep(early)
         if limiter.is_due(reservation.slot):
             return True
-        # Too late (a busy queue) or early: the slot was not used, so it goes
-        # back to the pool rather than stay counted for a call never made.
+        if early > 0:
+            _requeue(image, WAITING_FOR_SLOT, delay=early, reservation=reservation)
+            return False
+        # Too late (a busy queue): the slot was never used, so it goes back to
+        # the pool rather than stay counted for a call never made.
         limiter.give_back(reservation)
     reservation = limiter.reserve()
     if reservation.delay <= 0.05:
         return True
-    _requeue(
-        image, "Waiting for a free API slot.", delay=reservation.delay, reservation=reservation
-    )
+    _requeue(image, WAITING_FOR_SLOT, delay=reservation.delay, reservation=reservation)
     return False
 
 

@@ -274,3 +274,19 @@ def test_a_job_that_comes_too_late_for_its_slot_gives_it_back(api, alice, settin
     image.refresh_from_db()
     assert image.status == Image.Status.DONE
     assert charges(api) == 1
+
+
+def test_a_job_started_a_moment_before_its_slot_still_uses_it(api, alice, settings):
+    # RQ's scheduler keeps whole seconds, so jobs start up to a second early.
+    settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE = 1
+    limiter = get_limiter()
+    now = limiter.now()
+    held = Reservation(slot=now + 0.5, now=now, ticket="held")
+    limiter.connection.zadd(limiter.key, {held.ticket: held.slot})
+    image = upload(alice, photo(13))
+
+    image_process(image_id=image.pk, reservation=held)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.DONE
+    assert charges(api) == 1
