@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from cutouts.models import Matte
 from cutouts.selectors import image_for_user, render_for_user
-from cutouts.uploads import CONTENT_TYPES, EXTENSIONS, THUMBNAIL_FORMAT
+from cutouts.uploads import CONTENT_TYPES, EXTENSIONS
 
 # A stored file never changes under its image id, but access can be revoked:
 # let the member's own browser keep it for a while, and no shared cache ever.
@@ -31,39 +31,29 @@ def image_original(request: HttpRequest, pk: int) -> FileResponse:
 
 @require_safe
 def image_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
-    image = image_for_user(user=request.user, pk=pk)
-    if not image.thumbnail:
-        raise Http404("This image has no thumbnail.")
-    return _private_file(
-        image.thumbnail,
-        content_type=CONTENT_TYPES[THUMBNAIL_FORMAT],
-        filename=f"{image.stem}-thumbnail.webp",
-        as_attachment=False,
-    )
+    return _inline_webp(request, pk, "thumbnail", "thumbnail")
 
 
 @require_safe
 def image_cutout_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
-    image = image_for_user(user=request.user, pk=pk)
-    if not image.cutout_thumbnail:
-        raise Http404("This image has no cutout yet.")
-    return _private_file(
-        image.cutout_thumbnail,
-        content_type=CONTENT_TYPES["WEBP"],
-        filename=f"{image.stem}-cutout-thumbnail.webp",
-        as_attachment=False,
-    )
+    return _inline_webp(request, pk, "cutout_thumbnail", "cutout thumbnail")
 
 
 @require_safe
 def image_preview(request: HttpRequest, pk: int) -> FileResponse:
+    return _inline_webp(request, pk, "preview", "preview")
+
+
+def _inline_webp(request: HttpRequest, pk: int, field: str, label: str) -> FileResponse:
+    """One of the WebP pictures made for an image, shown in the page."""
     image = image_for_user(user=request.user, pk=pk)
-    if not image.preview:
-        raise Http404("This image has no preview yet.")
+    picture = getattr(image, field)
+    if not picture:
+        raise Http404(f"This image has no {label} yet.")
     return _private_file(
-        image.preview,
+        picture,
         content_type=CONTENT_TYPES["WEBP"],
-        filename=f"{image.stem}-preview.webp",
+        filename=f"{image.stem}-{label.replace(' ', '-')}.webp",
         as_attachment=False,
     )
 
