@@ -213,6 +213,12 @@ class Render(models.Model):
     def __str__(self) -> str:
         return f"Render {self.pk} of {self.image}"
 
+    @property
+    def download_name(self) -> str:
+        """<original's stem>-<preset>.<ext>: what members download it as."""
+        extension = {"JPEG": "jpg"}.get(self.format, self.format.lower())
+        return f"{self.image.stem}-{self.preset or 'render'}.{extension}"
+
 
 class ApiCall(models.Model):
     """One row per call the pipeline made, or avoided, to the matting engine."""

@@ -118,11 +118,6 @@ def file_extension(spec: dict[str, Any]) -> str:
     return _FORMATS[spec["output"]["format"]]
 
 
-def download_name(stem: str, preset: str, spec: dict[str, Any]) -> str:
-    """The name a render downloads as: <original's stem>-<preset slug>.<ext>."""
-    return f"{stem}-{preset}.{file_extension(spec)}"
-
-
 def aspect_ratio(aspect: str) -> float:
     """Width over height for a validated aspect such as "4:5"."""
     width, height = aspect.split(":")

@@ -6,7 +6,6 @@ from cutouts.presets import (
     BUILTIN_PRESETS,
     DEFAULT_SPEC,
     SpecError,
-    download_name,
     file_extension,
     validate_spec,
 )
@@ -126,9 +125,7 @@ def test_the_web_preset_is_webp_at_most_1600_px():
     assert BUILTIN_PRESETS["shopify-square"].spec["framing"]["canvas"] == [2048, 2048]
 
 
-def test_file_extensions_and_download_names_follow_the_format():
+def test_file_extensions_follow_the_format():
     assert file_extension(BUILTIN_PRESETS["amazon-main"].spec) == "jpg"
     assert file_extension(BUILTIN_PRESETS["transparent-png"].spec) == "png"
     assert file_extension(BUILTIN_PRESETS["webp-web"].spec) == "webp"
-    spec = BUILTIN_PRESETS["amazon-main"].spec
-    assert download_name("IMG_0042", "amazon-main", spec) == "IMG_0042-amazon-main.jpg"

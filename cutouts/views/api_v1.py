@@ -18,7 +18,7 @@ from cutouts import studio
 from cutouts.models import Image, Matte, Render
 from cutouts.presets import SpecError
 from cutouts.team_api import ApiError
-from cutouts.uploads import CONTENT_TYPES, EXTENSIONS
+from cutouts.uploads import CONTENT_TYPES
 from cutouts.views.api import api_endpoint
 
 
@@ -114,12 +114,10 @@ def render_file(request: HttpRequest, pk: int) -> FileResponse:
     render = _own_render(request, pk)
     if render.status != Render.Status.DONE or not render.file:
         raise ApiError(404, "This render has no file yet: see its status.")
-    image_format = render.format.upper()
     return _download(
         render.file,
-        content_type=CONTENT_TYPES.get(image_format, "application/octet-stream"),
-        filename=f"{render.image.stem}-{render.preset or 'render'}"
-        f"{EXTENSIONS.get(image_format, '')}",
+        content_type=CONTENT_TYPES.get(render.format, "application/octet-stream"),
+        filename=render.download_name,
     )
 
 

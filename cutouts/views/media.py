@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from cutouts.models import Matte
 from cutouts.selectors import image_for_user, render_for_user
-from cutouts.uploads import CONTENT_TYPES, EXTENSIONS
+from cutouts.uploads import CONTENT_TYPES
 
 # A stored file never changes under its image id, but access can be revoked:
 # let the member's own browser keep it for a while, and no shared cache ever.
@@ -75,12 +75,10 @@ def image_matte(request: HttpRequest, pk: int) -> FileResponse:
 @require_safe
 def render_download(request: HttpRequest, pk: int) -> FileResponse:
     render = render_for_user(user=request.user, pk=pk)
-    image_format = render.format.upper()
-    extension = EXTENSIONS.get(image_format, f".{image_format.lower()}")
     return _private_file(
         render.file,
-        content_type=CONTENT_TYPES.get(image_format, "application/octet-stream"),
-        filename=f"{render.image.stem}-{render.preset or 'render'}{extension}",
+        content_type=CONTENT_TYPES.get(render.format, "application/octet-stream"),
+        filename=render.download_name,
         as_attachment=True,
     )
 
