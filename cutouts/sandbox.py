@@ -48,13 +48,10 @@ from typing import Any, Protocol
 
 from PIL import Image
 
+from cutouts.withoutbg import ALPHA, ALPHA_BASE64, CREDIT, CUTOUT, CUTOUT_BASE64
+
 logger = logging.getLogger(__name__)
 
-ALPHA_BASE64 = "/v1.0/alpha-channel-base64"
-CUTOUT_BASE64 = "/v1.0/image-without-background-base64"
-ALPHA = "/v1.0/alpha-channel"
-CUTOUT = "/v1.0/image-without-background"
-CREDIT = "/available-credit"
 PROCESSING = (ALPHA_BASE64, CUTOUT_BASE64, ALPHA, CUTOUT)
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -384,7 +381,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         state = self.server.state
         state.draw_failure()
         if path in (ALPHA_BASE64, CUTOUT_BASE64):
-            sent = _image_from_json(body)
+            sent = image_from_json_body(body)
         else:
             sent = _image_from_multipart(self.headers.get("Content-Type", ""), body)
         if len(sent) > MAX_BYTES:
@@ -450,7 +447,12 @@ def _format_date(moment: datetime, date_format: str) -> str:
     return moment.astimezone(UTC).strftime(DATE_FORMATS[date_format])
 
 
-def _image_from_json(body: bytes) -> bytes:
+def image_from_json_body(body: bytes) -> bytes:
+    """The image in a vendor-style JSON body, or the Refusal the vendor answers.
+
+    Cutouts' own copy of the vendor API (cutouts.views.api) reads bodies with
+    this too, so both answer bad input in the same words.
+    """
     try:
         payload = json.loads(body)
     except ValueError:

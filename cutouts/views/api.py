@@ -8,8 +8,6 @@ JSON API (cutouts.views.api_v1).
 """
 
 import base64
-import binascii
-import json
 import logging
 import math
 from collections.abc import Callable
@@ -24,7 +22,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
-from cutouts.sandbox import INVALID_KEY, MISSING_FILE, NOT_A_STRING
+from cutouts.sandbox import INVALID_KEY, MISSING_FILE, Refusal, image_from_json_body
 from cutouts.team_api import (
     ApiError,
     ApiResult,
@@ -39,9 +37,6 @@ logger = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponse]
 
-INVALID_JSON = "Validation Error - Invalid JSON"
-MISSING_IMAGE_BASE64 = "Validation Error - missing image_base64 field"
-INVALID_BASE64 = "Validation Error - Invalid Base64 string"
 BAD_MULTIPART = "Validation Error - malformed multipart/form-data body"
 NOT_FOUND = "Not Found"
 SERVER_ERROR = "Internal Server Error. An admin can find the details in Cutouts' logs."
@@ -166,18 +161,9 @@ def _base64_image(request: HttpRequest) -> bytes:
     # Read the stream directly: request.body would apply Django's limit for
     # form data, which a 10 MB image grown by base64 is over.
     try:
-        payload = json.loads(request.read())
-    except ValueError:
-        raise ApiError(400, INVALID_JSON) from None
-    if not isinstance(payload, dict) or "image_base64" not in payload:
-        raise ApiError(400, MISSING_IMAGE_BASE64)
-    encoded = payload["image_base64"]
-    if not isinstance(encoded, str):
-        raise ApiError(422, NOT_A_STRING)
-    try:
-        return base64.b64decode(encoded, validate=True)
-    except binascii.Error:
-        raise ApiError(422, INVALID_BASE64) from None
+        return image_from_json_body(request.read())
+    except Refusal as refusal:
+        raise ApiError(refusal.status, refusal.detail) from None
 
 
 def _multipart_image(request: HttpRequest) -> tuple[bytes, str | None]:
