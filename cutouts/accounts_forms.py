@@ -11,27 +11,42 @@ from django.core.exceptions import ValidationError
 from cutouts import accounts
 
 
+def _refusal(username: str, ip_address: str | None) -> ValidationError | None:
+    locked = accounts.login_blocked_for(username=username, ip_address=ip_address)
+    if locked:
+        minutes = max(1, math.ceil(locked.total_seconds() / 60))
+        unit = "minute" if minutes == 1 else "minutes"
+        return ValidationError(
+            f"Too many failed sign-in attempts. Try again in {minutes} {unit}.",
+            code="throttled",
+        )
+    slowed = accounts.login_slowed_for(username=username, ip_address=ip_address)
+    if slowed:
+        seconds = max(1, math.ceil(slowed.total_seconds()))
+        unit = "second" if seconds == 1 else "seconds"
+        return ValidationError(
+            f"Too many sign-in attempts for this account. Try again in {seconds} {unit}.",
+            code="throttled",
+        )
+    return None
+
+
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, refusing throttled users before any password check."""
 
     def clean(self) -> dict:
         username = self.cleaned_data.get("username") or ""
         ip_address = accounts.client_ip(self.request)
-        wait = accounts.login_blocked_for(username=username, ip_address=ip_address)
-        if wait:
-            minutes = max(1, math.ceil(wait.total_seconds() / 60))
-            unit = "minute" if minutes == 1 else "minutes"
-            raise ValidationError(
-                f"Too many failed sign-in attempts. Try again in {minutes} {unit}.",
-                code="throttled",
-            )
+        refusal = _refusal(username, ip_address)
+        if refusal is not None:
+            raise refusal
         try:
             cleaned_data = super().clean()
         except ValidationError:
             accounts.login_failure_record(username=username, ip_address=ip_address)
             raise
         if username:
-            accounts.login_failures_clear(username=username)
+            accounts.login_failures_clear(username=username, ip_address=ip_address)
         return cleaned_data
 
 
