@@ -1,5 +1,6 @@
 """Failing for someone else's username never locks them out; past a ceiling it only slows tries."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -38,17 +39,13 @@ def time_passes(seconds: float) -> None:
     LoginFailure.objects.update(created_at=F("created_at") - timedelta(seconds=seconds))
 
 
-def test_alice_signs_in_while_mallory_fails_100_times_for_alice_from_another_address(
-    client, alice
-):
+def test_alice_signs_in_while_mallory_fails_100_times_for_alice_from_another_address(client, alice):
     mallory_fails_for_alice(client, times=100, addresses=1)
 
     assert sign_in(client, PASSWORD, ALICES_ADDRESS).status_code == 302
 
 
-def test_alice_signs_in_at_once_while_mallory_fails_100_times_from_100_addresses(
-    client, alice
-):
+def test_alice_signs_in_at_once_while_mallory_fails_100_times_from_100_addresses(client, alice):
     mallory_fails_for_alice(client, times=100, addresses=100)
     assert LoginFailure.objects.filter(username="alice").count() == 100
 
@@ -82,11 +79,11 @@ def test_under_attack_the_wait_doubles_with_each_failure_from_the_address(client
     waits = []
     for _ in range(4):
         sign_in(client, "typo", ALICES_ADDRESS)
-        waits.append(sign_in(client, PASSWORD, ALICES_ADDRESS).content.decode())
+        page = sign_in(client, PASSWORD, ALICES_ADDRESS).content.decode()
+        waits.append(re.search(rf"{SLOWED} (\d+ seconds?)\.", page).group(1))
         time_passes(8)
 
-    for wait, expected in zip(waits, ["1 second.", "2 seconds.", "4 seconds.", "8 seconds."]):
-        assert f"{SLOWED} {expected}" in wait
+    assert waits == ["1 second", "2 seconds", "4 seconds", "8 seconds"]
 
 
 def test_under_attack_the_wait_is_never_longer_than_8_seconds(client, alice, settings):
