@@ -14,6 +14,7 @@ Password reset requests are limited per address and per e-mail address.
 
 import hashlib
 import ipaddress
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -24,8 +25,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from cutouts.models import Invite, LoginFailure
+from cutouts.queueing import redis_connection
+from cutouts.ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
 
 PENDING = "pending"
 USED = "used"
@@ -192,3 +198,37 @@ def login_failures_clear(*, username: str, ip_address: str | None) -> None:
     # Only this address's failures: a sign-in by the account's owner must not
     # also lift the lock on an attacker's address.
     LoginFailure.objects.filter(username=_username_key(username), ip_address=ip_address).delete()
+
+
+def _reset_limiter(*, name: str, limit: int) -> RateLimiter:
+    return RateLimiter(
+        redis_connection(),
+        limit=limit,
+        window=settings.PASSWORD_RESET_WINDOW_SECONDS,
+        tolerance=0,
+        name=f"password-reset:{name}",
+    )
+
+
+def password_reset_allowed(*, email: str, ip_address: str | None) -> bool:
+    """Count a password reset request: False when it is over a limit and must send nothing.
+
+    Limited per client address (PASSWORD_RESET_ADDRESS_LIMIT, whatever the
+    e-mail addresses, so the form cannot send mail in bulk) and per e-mail
+    address (PASSWORD_RESET_ACCOUNT_LIMIT, so nobody's inbox can be flooded).
+    A request refused by the address's limit counts for neither.
+    """
+    # Hashed: Redis need not hold the e-mail addresses people typed.
+    account = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    limiters = []
+    if ip_address is not None:
+        limit = settings.PASSWORD_RESET_ADDRESS_LIMIT
+        limiters.append(_reset_limiter(name=f"address:{ip_address}", limit=limit))
+    limit = settings.PASSWORD_RESET_ACCOUNT_LIMIT
+    limiters.append(_reset_limiter(name=f"account:{account}", limit=limit))
+    try:
+        return all(limiter.try_acquire() == 0 for limiter in limiters)
+    except RedisError:
+        # A Redis outage should not also stop people resetting their passwords.
+        logger.warning("Redis is unavailable; password reset requests are not limited")
+        return True

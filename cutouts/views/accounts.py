@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,9 +45,17 @@ class SignInView(LoginView):
 
 
 class SiteUrlPasswordResetView(PasswordResetView):
-    """Reset links point at SITE_URL, never at whatever Host the request named."""
+    """Reset links point at SITE_URL, never at whatever Host the request named.
+
+    A request over the reset limits gets the usual answer, so it tells nobody
+    whether the account exists or was limited, and sends no e-mail.
+    """
 
     def form_valid(self, form: Form) -> HttpResponse:
+        if not accounts.password_reset_allowed(
+            email=form.cleaned_data["email"], ip_address=accounts.client_ip(self.request)
+        ):
+            return HttpResponseRedirect(self.get_success_url())
         self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
         return super().form_valid(form)
 
