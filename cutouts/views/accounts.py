@@ -25,10 +25,6 @@ from cutouts import accounts
 from cutouts.accounts_forms import AccountCreateForm, InviteCreateForm, SignInForm
 from cutouts.models import Invite
 
-# The new invite's URL waits here between the POST that made it and the page
-# that shows it once.
-NEW_INVITE_URL_KEY = "new_invite_url"
-
 
 class SignInView(LoginView):
     form_class = SignInForm
@@ -121,18 +117,19 @@ def signup(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invite_list(request: HttpRequest) -> HttpResponse:
+    # A new invite's link is shown on the answer to the POST that made it and
+    # kept nowhere else (not in the session, not in a message), like a token.
     form = InviteCreateForm(request.POST or None)
+    new_invite_url = None
     if form.is_valid():
         _, token = accounts.invite_create(created_by=request.user, **form.cleaned_data)
-        request.session[NEW_INVITE_URL_KEY] = request.build_absolute_uri(
-            reverse("invite_accept", args=[token])
-        )
-        return redirect("invite_list")
+        new_invite_url = request.build_absolute_uri(reverse("invite_accept", args=[token]))
+        form = InviteCreateForm()
     now = timezone.now()
     invites = Invite.objects.select_related("created_by", "used_by").order_by("-created_at")
     context = {
         "form": form,
-        "new_invite_url": request.session.pop(NEW_INVITE_URL_KEY, None),
+        "new_invite_url": new_invite_url,
         "invites": [(invite, accounts.invite_status(invite, now=now)) for invite in invites],
         "ttl_days": settings.INVITE_TTL_DAYS,
     }
