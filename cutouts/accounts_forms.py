@@ -1,11 +1,13 @@
 """Forms for signing in, accepting invites, signing up and making invites."""
 
 import math
+import secrets
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 
 from cutouts import accounts
@@ -64,7 +66,35 @@ class AccountCreateForm(UserCreationForm):
         fields = ("username", "email")
 
 
-class InviteCreateForm(forms.Form):
+class SentOnceForm(forms.Form):
+    """A form whose answer shows a secret once: sending the same page again is noticed.
+
+    The answer to the form is the only place the secret is shown, so a reload
+    would send the form again and make a second token or invite nobody sees.
+    Each page of the form carries a random name; the session remembers the
+    last few sent (names only, never what they made).
+    """
+
+    once = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    SENT_KEY = "sent_forms"
+    SENT_KEPT = 20
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["once"].initial = secrets.token_urlsafe(16)
+
+    def sent_before(self, session: SessionBase) -> bool:
+        once = self.cleaned_data["once"]
+        return bool(once) and once in session.get(self.SENT_KEY, [])
+
+    def mark_sent(self, session: SessionBase) -> None:
+        if once := self.cleaned_data["once"]:
+            kept = session.get(self.SENT_KEY, [])[-(self.SENT_KEPT - 1) :]
+            session[self.SENT_KEY] = [*kept, once]
+
+
+class InviteCreateForm(SentOnceForm):
     email = forms.EmailField(
         required=False, help_text="Optional: who the link is for, filled in on their form."
     )

@@ -1,6 +1,7 @@
 """A member holds at most API_TOKENS_PER_MEMBER live tokens, from the page or the command line."""
 
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -69,3 +70,15 @@ def test_the_command_refuses_a_token_past_the_limit(alice):
 
     assert out.getvalue() == ""
     assert ApiToken.objects.filter(user=alice).count() == 3
+
+
+def test_a_refused_form_works_when_sent_again_after_revoking(alice_client, alice):
+    first, *_ = make_tokens(alice, 3)
+    page = alice_client.get(TOKENS_URL).content.decode()
+    once = re.search(r'name="once" value="([\w-]+)"', page).group(1)
+    form = {"name": "Replacement", "once": once}
+    assert alice_client.post(TOKENS_URL, form).context["new_token"] is None
+
+    token_revoke(token=first, by=alice)
+
+    assert alice_client.post(TOKENS_URL, form).context["new_token"].startswith("cut_")

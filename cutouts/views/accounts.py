@@ -122,7 +122,15 @@ def invite_list(request: HttpRequest) -> HttpResponse:
     form = InviteCreateForm(request.POST or None)
     new_invite_url = None
     if form.is_valid():
-        _, token = accounts.invite_create(created_by=request.user, **form.cleaned_data)
+        if form.sent_before(request.session):
+            messages.info(request, "That invite was made already; its link is not shown again.")
+            return redirect("invite_list")
+        _, token = accounts.invite_create(
+            created_by=request.user,
+            email=form.cleaned_data["email"],
+            make_staff=form.cleaned_data["make_staff"],
+        )
+        form.mark_sent(request.session)
         new_invite_url = request.build_absolute_uri(reverse("invite_accept", args=[token]))
         form = InviteCreateForm()
     now = timezone.now()

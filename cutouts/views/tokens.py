@@ -27,11 +27,15 @@ def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenCreateForm(request.POST or None)
     new_token = None
     if form.is_valid():
+        if form.sent_before(request.session):
+            messages.info(request, "That token was made already; it is not shown again.")
+            return redirect("token_list")
         try:
             _, new_token = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
         except tokens.TokenLimitReached as refusal:
             form.add_error(None, str(refusal))
         else:
+            form.mark_sent(request.session)
             form = TokenCreateForm()
     context = {
         "form": form,
