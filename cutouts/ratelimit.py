@@ -82,13 +82,20 @@ class RateLimiter:
         )
         return Reservation(slot=float(slot), now=float(now), ticket=ticket)
 
-    def try_acquire(self) -> float:
-        """Take a slot if one is free now: 0.0 if taken, else the seconds until one frees."""
+    def try_acquire(self, *, ticket: str | None = None) -> float:
+        """Take a slot if one is free now: 0.0 if taken, else the seconds until one frees.
+
+        `ticket` names the slot taken, to give it back with `release`.
+        """
         slot, now = self._reserve(
             keys=[self.key, self.cooldown_key],
-            args=[self.limit, self.window, uuid.uuid4().hex, 1],
+            args=[self.limit, self.window, ticket or uuid.uuid4().hex, 1],
         )
         return max(0.0, float(slot) - float(now))
+
+    def release(self, ticket: str) -> None:
+        """Free a slot `try_acquire` took for a request refused by another limit after all."""
+        self.connection.zrem(self.key, ticket)
 
     def give_back(self, reservation: Reservation) -> None:
         """Free a reservation that was never used for a call (its job came too late)."""

@@ -2,8 +2,10 @@
 
 from django import forms
 
+from cutouts.accounts_forms import SentOnceForm
 
-class TokenCreateForm(forms.Form):
+
+class TokenCreateForm(SentOnceForm):
     name = forms.CharField(
         max_length=80,
         help_text="What the token is for, like “Shop sync” or “Laptop scripts”.",

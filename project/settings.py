@@ -131,9 +131,21 @@ LOGOUT_REDIRECT_URL = "login"
 # Open sign-up is off: accounts come from admins or one-time invite links.
 SIGNUP_OPEN = envbool("SIGNUP_OPEN", "false")
 INVITE_TTL_DAYS = envint("INVITE_TTL_DAYS", 7)
-# Failed sign-ins allowed per username and per client address in the window.
+# Failed sign-ins in the window before a username is locked for the client
+# address that failed (never for everyone), and before an address is locked
+# for every username: higher, so one person's typos do not lock out an office
+# behind one address. Past the per-username ceiling, counted from all
+# addresses, tries at that username are slowed by seconds, not refused.
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_ADDRESS_LIMIT = envint("LOGIN_FAILURE_ADDRESS_LIMIT", 20)
+LOGIN_FAILURE_NAME_LIMIT = envint("LOGIN_FAILURE_NAME_LIMIT", 50)
 LOGIN_FAILURE_WINDOW_SECONDS = envint("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+# Password reset e-mails: an attacker must not be able to flood someone's
+# inbox, nor use the form to send mail in bulk. Over either limit the page
+# answers as usual and sends nothing.
+PASSWORD_RESET_ACCOUNT_LIMIT = envint("PASSWORD_RESET_ACCOUNT_LIMIT", 3)
+PASSWORD_RESET_ADDRESS_LIMIT = envint("PASSWORD_RESET_ADDRESS_LIMIT", 10)
+PASSWORD_RESET_WINDOW_SECONDS = envint("PASSWORD_RESET_WINDOW_SECONDS", 3600)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "cutouts@localhost")
@@ -221,10 +233,14 @@ CREDIT_LOW_THRESHOLD = envint("CREDIT_LOW_THRESHOLD", 50)
 CREDIT_EXPIRY_WARNING_DAYS = envint("CREDIT_EXPIRY_WARNING_DAYS", 14)
 PREVIEW_SIZE = envint("PREVIEW_SIZE", 1280)
 
-# The team API (/api/): requests a minute allowed per personal token (0 turns
-# the limit off), and how long a processing call waits for its image before
-# answering 504 (the image still finishes in the member's library).
+# The team API (/api/): requests a minute allowed per personal token and per
+# member, all their tokens together, so more tokens do not buy more calls (0
+# turns a limit off); live tokens a member may hold; and how long a processing
+# call waits for its image before answering 504 (the image still finishes in
+# the member's library).
 API_TOKEN_RATE_LIMIT_PER_MINUTE = envint("API_TOKEN_RATE_LIMIT_PER_MINUTE", 60)
+API_MEMBER_RATE_LIMIT_PER_MINUTE = envint("API_MEMBER_RATE_LIMIT_PER_MINUTE", 120)
+API_TOKENS_PER_MEMBER = envint("API_TOKENS_PER_MEMBER", 10)
 API_WAIT_SECONDS = envfloat("API_WAIT_SECONDS", 120.0)
 
 SESSION_COOKIE_HTTPONLY = True

@@ -4,7 +4,8 @@ import pytest
 
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# queue_redis empties the Redis database that counts reset requests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queue_redis")]
 
 NEW_PASSWORD = "a much newer horse staple"
 

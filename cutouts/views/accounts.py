@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,10 +24,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cutouts import accounts
 from cutouts.accounts_forms import AccountCreateForm, InviteCreateForm, SignInForm
 from cutouts.models import Invite
-
-# The new invite's URL waits here between the POST that made it and the page
-# that shows it once.
-NEW_INVITE_URL_KEY = "new_invite_url"
 
 
 class SignInView(LoginView):
@@ -45,9 +41,17 @@ class SignInView(LoginView):
 
 
 class SiteUrlPasswordResetView(PasswordResetView):
-    """Reset links point at SITE_URL, never at whatever Host the request named."""
+    """Reset links point at SITE_URL, never at whatever Host the request named.
+
+    A request over the reset limits gets the usual answer, so it tells nobody
+    whether the account exists or was limited, and sends no e-mail.
+    """
 
     def form_valid(self, form: Form) -> HttpResponse:
+        if not accounts.password_reset_allowed(
+            email=form.cleaned_data["email"], ip_address=accounts.client_ip(self.request)
+        ):
+            return HttpResponseRedirect(self.get_success_url())
         self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
         return super().form_valid(form)
 
@@ -113,18 +117,27 @@ def signup(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invite_list(request: HttpRequest) -> HttpResponse:
+    # A new invite's link is shown on the answer to the POST that made it and
+    # kept nowhere else (not in the session, not in a message), like a token.
     form = InviteCreateForm(request.POST or None)
+    new_invite_url = None
     if form.is_valid():
-        _, token = accounts.invite_create(created_by=request.user, **form.cleaned_data)
-        request.session[NEW_INVITE_URL_KEY] = request.build_absolute_uri(
-            reverse("invite_accept", args=[token])
+        if form.sent_before(request.session):
+            messages.info(request, "That invite was made already; its link is not shown again.")
+            return redirect("invite_list")
+        _, token = accounts.invite_create(
+            created_by=request.user,
+            email=form.cleaned_data["email"],
+            make_staff=form.cleaned_data["make_staff"],
         )
-        return redirect("invite_list")
+        form.mark_sent(request.session)
+        new_invite_url = request.build_absolute_uri(reverse("invite_accept", args=[token]))
+        form = InviteCreateForm()
     now = timezone.now()
     invites = Invite.objects.select_related("created_by", "used_by").order_by("-created_at")
     context = {
         "form": form,
-        "new_invite_url": request.session.pop(NEW_INVITE_URL_KEY, None),
+        "new_invite_url": new_invite_url,
         "invites": [(invite, accounts.invite_status(invite, now=now)) for invite in invites],
         "ttl_days": settings.INVITE_TTL_DAYS,
     }

@@ -87,10 +87,10 @@ def _authenticate(request: HttpRequest) -> JsonResponse | None:
     token = token_authenticate(request.headers.get("X-API-Key", ""))
     if token is None:
         return api_error(401, INVALID_KEY)
-    wait = token_throttle(token=token)
-    if wait > 0:
-        response = api_error(429, rate_limit_detail(settings.API_TOKEN_RATE_LIMIT_PER_MINUTE))
-        response["Retry-After"] = str(math.ceil(wait))
+    throttled = token_throttle(token=token)
+    if throttled is not None:
+        response = api_error(429, rate_limit_detail(throttled.limit))
+        response["Retry-After"] = str(math.ceil(throttled.retry_after))
         return response
     request.user = token.user
     return None

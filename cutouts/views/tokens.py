@@ -15,23 +15,31 @@ from cutouts.models import ApiToken
 from cutouts.tokens_forms import TokenCreateForm
 from cutouts.views.accounts import staff_required
 
-# The new token waits here between the POST that made it and the page that
-# shows it, once.
-NEW_TOKEN_KEY = "new_api_token"  # noqa: S105 (a session key's name)
 _LIVE_FIRST = F("revoked_at").asc(nulls_first=True)
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
+    # A new token is shown on the answer to the POST that made it, and kept
+    # nowhere else: not in the session, not in a message (Django keeps those
+    # in a cookie or the session). never_cache keeps it out of every cache.
     form = TokenCreateForm(request.POST or None)
+    new_token = None
     if form.is_valid():
-        _, raw = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
-        request.session[NEW_TOKEN_KEY] = raw
-        return redirect("token_list")
+        if form.sent_before(request.session):
+            messages.info(request, "That token was made already; it is not shown again.")
+            return redirect("token_list")
+        try:
+            _, new_token = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+        except tokens.TokenLimitReached as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            form.mark_sent(request.session)
+            form = TokenCreateForm()
     context = {
         "form": form,
-        "new_token": request.session.pop(NEW_TOKEN_KEY, None),
+        "new_token": new_token,
         "tokens": request.user.api_tokens.order_by(_LIVE_FIRST, "-created_at"),
     }
     return render(request, "accounts/token_list.html", context)

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cutouts.tokens import token_create
+from cutouts.tokens import TokenLimitReached, token_create
 from cutouts.tokens_forms import TokenCreateForm
 
 
@@ -23,6 +23,9 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"There is no active user called {username!r}.")
-        token, raw = token_create(user=user, name=form.cleaned_data["name"])
+        try:
+            token, raw = token_create(user=user, name=form.cleaned_data["name"])
+        except TokenLimitReached as refusal:
+            raise CommandError(f"{username}: {refusal}") from None
         self.stderr.write(f"Token “{token.name}” for {username}; it is not shown again:")
         self.stdout.write(raw)
