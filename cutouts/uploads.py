@@ -79,7 +79,7 @@ _WEBP_DECODE_COPIES = 3
 # Room for the multipart envelope (boundary, part headers, a batch id) around a file.
 _ENVELOPE_BYTES = 64 * 1024
 # Shrink in bands of about this many bytes, so no full-size copy is ever made.
-_BAND_BYTES = 8 * 1024 * 1024
+_BAND_BYTES = 2 * 1024 * 1024
 
 
 class UploadRejected(Exception):
