@@ -181,7 +181,7 @@ if AWS_STORAGE_BUCKET_NAME:
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = envint("UPLOAD_MAX_PIXELS", 50_000_000)
 # What one upload's decode may take in memory (width × height × the bytes a
-# pixel takes, three times over for WebP), checked from the header before any
+# pixel takes, four times over for WebP), checked from the header before any
 # decoding: 50 megapixels of RGBA. At most UPLOAD_MAX_CONCURRENT_DECODES run at
 # once in a web process, so together they bound what uploads take of its memory;
 # an upload that finds no free slot within UPLOAD_DECODE_WAIT_SECONDS gets a 503.

@@ -44,8 +44,7 @@ def test_a_webp_that_decodes_to_16383_by_3000_is_refused_before_pillow_opens_it(
 
     assert response.status_code == 400
     assert response.json()["error"] == (
-        "This image is 16383 × 3000 pixels and needs 562.5 MB of memory to open; "
-        "the limit is 200 MB."
+        "This image is 16383 × 3000 pixels and needs 750 MB of memory to open; the limit is 200 MB."
     )
     _assert_nothing_left()
 
@@ -163,7 +162,7 @@ def test_a_backdrop_too_costly_to_decode_is_refused(alice_client):
     response = _post(alice_client, "beach.webp", webp_16383_by_3000(), path="/backdrops/")
 
     assert response.status_code == 400
-    assert "needs 562.5 MB of memory to open" in response.json()["error"]
+    assert "needs 750 MB of memory to open" in response.json()["error"]
     _assert_nothing_left()
 
 
