@@ -1,5 +1,6 @@
 """Pictures too costly to decode, or the pipeline could not write, are refused from the header."""
 
+import base64
 import contextlib
 import io
 import threading
@@ -12,6 +13,7 @@ from PIL import ImageChops, ImageStat
 
 from cutouts.models import Backdrop, Image
 from cutouts.uploads import decode_slot
+from tests.api_calls import client_for
 from tests.bombs import flat_png, png_4_000_000_by_1, png_7070_rgba, webp_16383_by_3000
 from tests.images import gradient, image_bytes
 from tests.uploading import stored_files
@@ -184,3 +186,21 @@ def _every_slot_taken() -> Iterator[None]:
     finally:
         release.set()
         holder.join(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        (png_4_000_000_by_1(), "the longest side Cutouts can store is 65,535 pixels"),
+        (webp_16383_by_3000(), "needs 750 MB of memory to open"),
+    ],
+)
+def test_the_team_api_refuses_them_with_413_before_any_paid_call(alice, api, data, detail):
+    response = client_for(alice).post_json(
+        "/api/v1.0/alpha-channel-base64", {"image_base64": base64.b64encode(data).decode()}
+    )
+
+    assert response.status_code == 413
+    assert detail in response.json()["detail"]
+    assert api.state()["charges"] == 0
+    _assert_nothing_left()
