@@ -56,8 +56,7 @@ def build_proxy(data: bytes, *, max_side: int = MAX_SIDE) -> Proxy:
         picture = picture.resize(target, Image.Resampling.LANCZOS)
     picture = _to_srgb(picture, icc_profile)
     # Turned upright last, so the transpose moves the small image, not the big one.
-    if orientation in _TRANSPOSE:
-        picture = picture.transpose(_TRANSPOSE[orientation])
+    picture = turn_upright(picture, orientation)
     buffer = io.BytesIO()
     picture.save(buffer, format="JPEG", quality=JPEG_QUALITY)
     sides_swapped = orientation in (5, 6, 7, 8)
@@ -71,8 +70,13 @@ def open_upright(data: bytes) -> Image.Image:
         orientation = image.getexif().get(_ORIENTATION_TAG, 1)
         icc_profile = image.info.get("icc_profile")
         picture = _to_srgb(_flatten(image), icc_profile)
+    return turn_upright(picture, orientation)
+
+
+def turn_upright(picture: Image.Image, orientation: int) -> Image.Image:
+    """`picture` as it is displayed, given the EXIF orientation (1 to 8) of its file."""
     if orientation in _TRANSPOSE:
-        picture = picture.transpose(_TRANSPOSE[orientation])
+        return picture.transpose(_TRANSPOSE[orientation])
     return picture
 
 

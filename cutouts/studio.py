@@ -410,13 +410,14 @@ def backdrop_upload(*, owner: AbstractBaseUser, uploaded_file: UploadedFile) -> 
         )
     uploaded_file.seek(0)
     data = uploaded_file.read()
+    # Measured upright from the header: decoding the full picture here would
+    # cost the web process its whole size again.
     checked = check_image(data=data)
-    upright = proxy.open_upright(data)
     backdrop = Backdrop(
         owner=owner,
         original_name=uploaded_file.name or "background",
-        width=upright.width,
-        height=upright.height,
+        width=checked.width,
+        height=checked.height,
     )
     backdrop.file.save(f"backdrop{EXTENSIONS[checked.format]}", ContentFile(data), save=False)
     backdrop.save()

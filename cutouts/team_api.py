@@ -35,6 +35,7 @@ from cutouts.uploads import (
     EXTENSIONS,
     FileTooLarge,
     NotAnAcceptedImage,
+    UploadBusy,
     UploadRejected,
     image_upload,
 )
@@ -113,6 +114,8 @@ def process_for_api(
         raise ApiError(413, rejection.message) from rejection
     except NotAnAcceptedImage as rejection:
         raise ApiError(415, UNSUPPORTED) from rejection
+    except UploadBusy as busy:
+        raise ApiError(503, busy.message) from busy
     except UploadRejected as rejection:
         raise ApiError(422, rejection.message) from rejection
     if name is None:

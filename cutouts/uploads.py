@@ -12,7 +12,9 @@ import hashlib
 import io
 import logging
 import math
+import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,8 +23,9 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from PIL import Image as PILImage
-from PIL import ImageOps, UnidentifiedImageError
+from PIL import ImageMode, UnidentifiedImageError
 
+from cutouts import proxy
 from cutouts.models import Image, UploadBatch
 from cutouts.queueing import enqueue_uploaded
 
@@ -67,6 +70,18 @@ QUEUED_REASON = "Waiting to be processed."
 QUEUE_AWAY_REASON = "Saved. Processing will start shortly: the job queue is unavailable right now."
 THUMBNAIL_FORMAT = "WEBP"
 THUMBNAIL_QUALITY = 80
+# The longest side every later step can write: JPEG's limit, and the studio
+# exports JPEG at the original's full size.
+MAX_SIDE = 65_535
+# Decoding a WebP holds the picture four times over: libwebp's animation
+# decoder, which Pillow uses for every WebP, keeps two canvases (the frame and
+# the one before it), Pillow copies the frame out, then into the image.
+# Measured: a 7000 × 2330 RGBA WebP (65 MB) takes 258 MB.
+_WEBP_DECODE_COPIES = 4
+# Room for the multipart envelope (boundary, part headers, a batch id) around a file.
+_ENVELOPE_BYTES = 64 * 1024
+# Shrink in bands of about this many bytes, so no full-size copy is ever made.
+_BAND_BYTES = 2 * 1024 * 1024
 
 
 class UploadRejected(Exception):
@@ -83,6 +98,14 @@ class FileTooLarge(UploadRejected):
 
 class NotAnAcceptedImage(UploadRejected):
     """Not an image in an accepted format at all, as opposed to a damaged one."""
+
+
+class UploadBusy(UploadRejected):
+    """Every decoding slot stayed taken: nothing is wrong with the file, try again soon."""
+
+
+class BadContentLength(UploadRejected):
+    """A Content-Length header that is not a number of bytes."""
 
 
 @dataclass(frozen=True)
@@ -138,12 +161,14 @@ def check_image(*, data: bytes) -> CheckedImage:
     """Decode `data` as one of the accepted formats, or raise UploadRejected."""
     if not data:
         raise UploadRejected("This file is empty.")
+    webp_size = _webp_canvas_size(data)
+    if webp_size:
+        # Pillow's WebP decoder allocates its canvas when the file is opened.
+        _check_dimensions(*webp_size, mode="RGBA", image_format="WEBP")
     with _open(data) as picture:
         image_format = _FORMAT_ALIASES.get(picture.format or "", picture.format or "")
-        width, height = picture.size
         # The header is all Pillow has read so far: refuse before decoding pixels.
-        if width * height > settings.UPLOAD_MAX_PIXELS:
-            raise _too_many_pixels(width, height)
+        _check_dimensions(*picture.size, mode=picture.mode, image_format=image_format)
         try:
             # For PNG this checks every chunk's CRC, which decoding skips.
             picture.verify()
@@ -151,8 +176,10 @@ def check_image(*, data: bytes) -> CheckedImage:
             raise _damaged() from error
 
     # verify() leaves the file unusable; decoding needs a fresh one.
-    with _open(data) as picture:
-        if _shown_sideways(picture):
+    with decode_slot(), _open(data) as picture:
+        width, height = picture.size
+        orientation = _orientation(picture)
+        if orientation in (5, 6, 7, 8):
             # Members, the matte and every render see the picture upright.
             width, height = height, width
         if image_format == "JPEG":
@@ -165,17 +192,95 @@ def check_image(*, data: bytes) -> CheckedImage:
             raise _too_many_pixels(width, height) from error
         except Exception as error:
             raise _damaged() from error
-        thumbnail = _thumbnail(picture)
+        thumbnail = _thumbnail(picture, orientation)
     return CheckedImage(format=image_format, width=width, height=height, thumbnail=thumbnail)
 
 
-def _shown_sideways(picture: PILImage.Image) -> bool:
-    # EXIF orientations 5 to 8 turn the picture a quarter; a broken EXIF block
-    # only loses the orientation, as in the thumbnail.
+def _check_dimensions(width: int, height: int, *, mode: str, image_format: str) -> None:
+    """Refuse, from the header alone, a picture too costly to decode or impossible to write."""
+    if width * height > settings.UPLOAD_MAX_PIXELS:
+        raise _too_many_pixels(width, height)
+    copies = _WEBP_DECODE_COPIES if image_format == "WEBP" else 1
+    decoded = width * height * _bytes_per_pixel(mode) * copies
+    if decoded > settings.UPLOAD_MAX_DECODED_BYTES:
+        raise FileTooLarge(
+            f"This image is {width} × {height} pixels and needs {format_bytes(decoded)} "
+            f"of memory to open; the limit is {format_bytes(settings.UPLOAD_MAX_DECODED_BYTES)}."
+        )
+    if max(width, height) > MAX_SIDE:
+        raise FileTooLarge(
+            f"This image is {width} × {height} pixels; "
+            f"the longest side Cutouts can store is {MAX_SIDE:,} pixels."
+        )
+    if max(width, height) > min(width, height) * settings.UPLOAD_MAX_ASPECT:
+        raise FileTooLarge(
+            f"This image is {width} × {height} pixels; one side may be at most "
+            f"{settings.UPLOAD_MAX_ASPECT:g} times the other."
+        )
+
+
+def _bytes_per_pixel(mode: str) -> int:
     try:
-        return picture.getexif().get(_ORIENTATION_TAG, 1) in (5, 6, 7, 8)
+        description = ImageMode.getmode(mode)
+    except KeyError:
+        return 4  # a raw mode no accepted format opens as; the widest there is
+    if len(description.bands) > 1:
+        # Pillow keeps every mode of two to four 8-bit bands in four bytes, RGB too.
+        return 4
+    return int(description.typestr[-1])
+
+
+def _webp_canvas_size(data: bytes) -> tuple[int, int] | None:
+    """The canvas size a WebP file's header declares, read without Pillow."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
+    chunk = data[12:16]
+    if chunk == b"VP8X" and len(data) >= 30:
+        return (
+            int.from_bytes(data[24:27], "little") + 1,
+            int.from_bytes(data[27:30], "little") + 1,
+        )
+    if chunk == b"VP8L" and len(data) >= 25:
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8 " and len(data) >= 30:
+        return (
+            int.from_bytes(data[26:28], "little") & 0x3FFF,
+            int.from_bytes(data[28:30], "little") & 0x3FFF,
+        )
+    # Pillow refuses what is not one of these; its message follows.
+    return None
+
+
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+@contextlib.contextmanager
+def decode_slot() -> Iterator[None]:
+    """One of UPLOAD_MAX_CONCURRENT_DECODES decoding slots of this process, or UploadBusy.
+
+    Each decode may take up to UPLOAD_MAX_DECODED_BYTES, so the slots bound
+    what uploads can take of a web process's memory at once.
+    """
+    count = settings.UPLOAD_MAX_CONCURRENT_DECODES
+    with _slots_lock:
+        slots = _slots.setdefault(count, threading.BoundedSemaphore(count))
+    if not slots.acquire(timeout=settings.UPLOAD_DECODE_WAIT_SECONDS):
+        raise UploadBusy("Cutouts is busy checking other uploads. Try again in a few seconds.")
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+def _orientation(picture: PILImage.Image) -> int:
+    # EXIF orientations 5 to 8 turn the picture a quarter; a broken EXIF block
+    # only loses the orientation, in the measurements and the thumbnail alike.
+    try:
+        return picture.getexif().get(_ORIENTATION_TAG, 1)
     except Exception:
-        return False
+        return 1
 
 
 def _open(data: bytes) -> PILImage.Image:
@@ -195,6 +300,26 @@ def _open(data: bytes) -> PILImage.Image:
         raise _damaged() from error
 
 
+def check_declared_body(*, content_length: str | None, files: int = 1) -> None:
+    """Refuse, from its Content-Length alone, a body longer than `files` files at the limit.
+
+    Called before anything reads the body, so an upload far over the limit
+    is never spooled to memory or disk.
+    """
+    try:
+        length = int(content_length or 0)
+    except ValueError:
+        raise BadContentLength("The request's Content-Length is not a number of bytes.") from None
+    limit = settings.UPLOAD_MAX_BYTES
+    if length <= files * limit + _ENVELOPE_BYTES:
+        return
+    together = f", {format_bytes(files * limit)} for the files sent at once" if files > 1 else ""
+    raise FileTooLarge(
+        f"This upload is {format_bytes(length)}; "
+        f"the limit is {format_bytes(limit)} a file{together}."
+    )
+
+
 def _read_within_limit(uploaded_file: UploadedFile) -> bytes:
     limit = settings.UPLOAD_MAX_BYTES
     size = uploaded_file.size or 0
@@ -206,21 +331,43 @@ def _read_within_limit(uploaded_file: UploadedFile) -> bytes:
     return uploaded_file.read()
 
 
-def _thumbnail(picture: PILImage.Image) -> bytes:
-    # A malformed EXIF block costs the orientation, not the upload.
-    with contextlib.suppress(Exception):
-        ImageOps.exif_transpose(picture, in_place=True)
-    if picture.mode.startswith("I"):
-        # 16-bit greyscale would clip to white if converted directly.
-        picture = picture.convert("I").point(lambda value: value / 256).convert("L")
-    has_alpha = picture.mode in ("RGBA", "LA", "PA", "RGBa") or "transparency" in picture.info
-    # Convert before resizing: Pillow resizes palette images by nearest neighbour.
-    small = picture.convert("RGBA" if has_alpha else "RGB")
+def _thumbnail(picture: PILImage.Image, orientation: int) -> bytes:
+    small = proxy.turn_upright(_shrunk(picture), orientation)
     size = settings.THUMBNAIL_SIZE
     small.thumbnail((size, size), PILImage.Resampling.LANCZOS)
     buffer = io.BytesIO()
     small.save(buffer, format=THUMBNAIL_FORMAT, quality=THUMBNAIL_QUALITY)
     return buffer.getvalue()
+
+
+def _shrunk(picture: PILImage.Image) -> PILImage.Image:
+    """`picture` in RGB, RGBA or L, box-averaged down to about twice the thumbnail size.
+
+    Converted and reduced a band of rows at a time: the decoded picture is the
+    only full-size image this ever holds.
+    """
+    width, height = picture.size
+    factor = max(1, max(width, height) // (2 * settings.THUMBNAIL_SIZE))
+    rows = max(1, _BAND_BYTES // (width * 4 * factor)) * factor
+    bands = (
+        _displayable(picture.crop((0, top, width, min(top + rows, height))))
+        for top in range(0, height, rows)
+    )
+    first = next(bands).reduce(factor)
+    small = PILImage.new(first.mode, (math.ceil(width / factor), math.ceil(height / factor)))
+    small.paste(first, (0, 0))
+    for index, band in enumerate(bands, start=1):
+        small.paste(band.reduce(factor), (0, index * rows // factor))
+    return small
+
+
+def _displayable(band: PILImage.Image) -> PILImage.Image:
+    if band.mode.startswith("I"):
+        # 16-bit greyscale would clip to white if converted directly.
+        return band.convert("I").point(lambda value: value / 256).convert("L")
+    has_alpha = band.mode in ("RGBA", "LA", "PA", "RGBa") or "transparency" in band.info
+    # Convert before shrinking: Pillow resizes palette images by nearest neighbour.
+    return band.convert("RGBA" if has_alpha else "RGB")
 
 
 def clean_file_name(name: str) -> str:

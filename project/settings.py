@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CsrfViewMiddleware, which parses a POST body to find its token.
+    "cutouts.middleware.UploadBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -190,6 +192,17 @@ if AWS_STORAGE_BUCKET_NAME:
 
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = envint("UPLOAD_MAX_PIXELS", 50_000_000)
+# What one upload's decode may take in memory (width × height × the bytes a
+# pixel takes, four times over for WebP), checked from the header before any
+# decoding: 50 megapixels of RGBA. At most UPLOAD_MAX_CONCURRENT_DECODES run at
+# once in a web process, so together they bound what uploads take of its memory;
+# an upload that finds no free slot within UPLOAD_DECODE_WAIT_SECONDS gets a 503.
+UPLOAD_MAX_DECODED_BYTES = envint("UPLOAD_MAX_DECODED_BYTES", 200 * 1024 * 1024)
+UPLOAD_MAX_CONCURRENT_DECODES = envint("UPLOAD_MAX_CONCURRENT_DECODES", 2)
+UPLOAD_DECODE_WAIT_SECONDS = envfloat("UPLOAD_DECODE_WAIT_SECONDS", 5.0)
+# Longest side over shortest: a 4,000,000 × 1 strip passes the pixel limit but
+# no preview, thumbnail or proxy of it can be made.
+UPLOAD_MAX_ASPECT = envfloat("UPLOAD_MAX_ASPECT", 20.0)
 # Django refuses larger request bodies before our validation can explain why;
 # leave room for the multipart envelope around one file at the limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024

@@ -32,6 +32,7 @@ from cutouts.team_api import (
     too_large_detail,
 )
 from cutouts.tokens import token_authenticate, token_throttle
+from cutouts.uploads import BadContentLength, FileTooLarge, check_declared_body
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,9 @@ View = Callable[..., HttpResponse]
 BAD_MULTIPART = "Validation Error - malformed multipart/form-data body"
 NOT_FOUND = "Not Found"
 SERVER_ERROR = "Internal Server Error. An admin can find the details in Cutouts' logs."
-# Bodies far over the limit are refused unread; nearer ones are read, so the
-# client, still sending, hears the 413 (base64 adds a third to the size).
+# Bodies longer than this many files at the limit are refused unread; nearer
+# ones are read, so the client, still sending, hears the 413 (base64 adds a
+# third to the size).
 _UNREAD_OVER = 4
 
 
@@ -149,11 +151,11 @@ def available_credit(request: HttpRequest) -> JsonResponse:
 
 def _refuse_far_too_large(request: HttpRequest) -> None:
     try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
+        check_declared_body(content_length=request.META.get("CONTENT_LENGTH"), files=_UNREAD_OVER)
+    except BadContentLength:
         raise ApiError(400, "Validation Error - invalid Content-Length") from None
-    if length > _UNREAD_OVER * settings.UPLOAD_MAX_BYTES:
-        raise ApiError(413, too_large_detail())
+    except FileTooLarge:
+        raise ApiError(413, too_large_detail()) from None
 
 
 def _base64_image(request: HttpRequest) -> bytes:

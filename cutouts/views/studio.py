@@ -18,12 +18,13 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cutouts import studio
+from cutouts.middleware import upload_body_limit
 from cutouts.models import Backdrop, Export, Image, Matte, Render
 from cutouts.presets import DEFAULT_SPEC, SpecError
 from cutouts.selectors import image_for_user, images_visible_to
 from cutouts.studio import StudioError
 from cutouts.studio_forms import PresetForm
-from cutouts.uploads import UploadRejected
+from cutouts.uploads import UploadBusy, UploadRejected
 from cutouts.views.accounts import staff_required
 from cutouts.views.media import MEDIA_MAX_AGE
 
@@ -148,6 +149,7 @@ def _posted_spec(request: HttpRequest) -> str | dict[str, Any]:
     return spec
 
 
+@upload_body_limit(files=1)
 @require_POST
 def backdrop_upload(request: HttpRequest) -> HttpResponse:
     uploaded_file = request.FILES.get("file")
@@ -157,7 +159,8 @@ def backdrop_upload(request: HttpRequest) -> HttpResponse:
         backdrop = studio.backdrop_upload(owner=request.user, uploaded_file=uploaded_file)
     except UploadRejected as rejection:
         if _wants_json(request):
-            return JsonResponse({"error": rejection.message}, status=400)
+            status = 503 if isinstance(rejection, UploadBusy) else 400
+            return JsonResponse({"error": rejection.message}, status=status)
         messages.error(request, rejection.message)
     else:
         if _wants_json(request):

@@ -12,16 +12,23 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cutouts.middleware import upload_body_limit
 from cutouts.models import Image, UploadBatch
 from cutouts.selectors import batch_for_user
 from cutouts.uploads import (
     ACCEPTED_LIST,
     CONTENT_TYPES,
+    UploadBusy,
     UploadRejected,
     batch_start,
     format_bytes,
     image_upload,
 )
+
+# The form without JavaScript posts every file at once; room for this many at the limit.
+FORM_MAX_FILES = 10
+# Seconds the page's script waits before sending a file again when every decoding slot was taken.
+BUSY_RETRY_AFTER = 3
 
 
 def upload_widget_context() -> dict[str, object]:
@@ -33,6 +40,7 @@ def upload_widget_context() -> dict[str, object]:
     }
 
 
+@upload_body_limit(files=1, form_files=FORM_MAX_FILES)
 @require_http_methods(["GET", "HEAD", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
@@ -63,6 +71,10 @@ def _upload_one_for_script(request: HttpRequest, files: list[UploadedFile]) -> J
         )
     try:
         image = image_upload(owner=request.user, batch=batch, uploaded_file=uploaded_file)
+    except UploadBusy as busy:
+        response = JsonResponse({"error": busy.message, "name": uploaded_file.name}, status=503)
+        response["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
     except UploadRejected as rejection:
         return JsonResponse({"error": rejection.message, "name": uploaded_file.name}, status=400)
     return JsonResponse({"image": _image_json(image)}, status=201)

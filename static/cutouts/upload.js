@@ -82,7 +82,20 @@
     return body;
   }
 
-  function send(row, batch) {
+  // While the server is busy checking other uploads (503), try the file again a few times.
+  const BUSY_RETRIES = 5;
+
+  async function send(row, batch) {
+    for (let retries = BUSY_RETRIES; ; retries--) {
+      const retryAfter = await sendOnce(row, batch, retries > 0);
+      if (retryAfter === null) return;
+      row.waiting("Server busy, trying again…");
+      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    }
+  }
+
+  // Resolves with the seconds to wait before trying again, or null once the row shows the outcome.
+  function sendOnce(row, batch, mayRetry) {
     return new Promise((resolve) => {
       const data = new FormData();
       data.append("batch", batch);
@@ -98,13 +111,17 @@
       xhr.upload.onload = () => row.checking();
       xhr.onload = () => {
         const body = xhr.response;
+        if (xhr.status === 503 && mayRetry) {
+          resolve(Number(xhr.getResponseHeader("Retry-After")) || 3);
+          return;
+        }
         if (xhr.status === 201 && body && body.image) row.done(body.image);
         else row.fail(body && body.error ? body.error : failureMessage(xhr.status, xhr.responseURL));
-        resolve();
+        resolve(null);
       };
       xhr.onerror = () => {
         row.fail("The connection failed. Check your network and try again.");
-        resolve();
+        resolve(null);
       };
       row.progress(0);
       xhr.send(data);
@@ -155,6 +172,10 @@
       checking() {
         setPercent(100);
         setState("checking", "Checking…");
+      },
+      waiting(text) {
+        setPercent(0);
+        setState("waiting", text);
       },
       done(image) {
         setPercent(100);
