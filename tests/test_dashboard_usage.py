@@ -12,7 +12,11 @@ from tests.ledger import ledger_row, snapshot
 
 pytestmark = pytest.mark.django_db
 
-SUCCESS, ERROR, CACHE_HIT = ApiCall.Outcome.values
+SUCCESS, ERROR, CACHE_HIT = (
+    ApiCall.Outcome.SUCCESS,
+    ApiCall.Outcome.ERROR,
+    ApiCall.Outcome.CACHE_HIT,
+)
 
 
 def noon(days_ago: int) -> datetime:
