@@ -7,6 +7,7 @@ in for it), or the offline u2netp model.
 
 import functools
 import io
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from cutouts.withoutbg import (
     WithoutbgClient,
     salvage_matte,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class ApiEngine:
             salvaged = salvage_matte(violation.reply, sent=proxy_jpeg) if violation.reply else None
             if salvaged is None or violation.stats is None:
                 raise
+            logger.warning("Salvaged a matte from a malformed paid reply: %s", violation)
             return MatteResult(salvaged, violation.stats, salvaged_from=str(violation))
         return MatteResult(image=result.image, stats=result.stats)
 

@@ -82,14 +82,12 @@ class WithoutbgError(Exception):
     # Attempts per image before it fails for good; None leaves it to the caller.
     max_attempts: ClassVar[int | None] = None
 
-    def __init__(
-        self, detail: str, *, stats: CallStats | None = None, reply: bytes | None = None
-    ) -> None:
+    def __init__(self, detail: str, *, stats: CallStats | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.stats = stats
         # The body of a 200 that broke the contract: paid for, so worth keeping.
-        self.reply = reply
+        self.reply: bytes | None = None
 
     @property
     def status(self) -> int | None:
