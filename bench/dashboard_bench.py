@@ -117,6 +117,9 @@ def seed(*, members: int, images: int, calls: int, days: int) -> None:
                     endpoint="cache" if outcome == ApiCall.Outcome.CACHE_HIT else "/v1.0/alpha",
                     engine="withoutbg",
                     outcome=outcome,
+                    charge=ApiCall.Charge.CHARGED
+                    if outcome == ApiCall.Outcome.SUCCESS
+                    else ApiCall.Charge.FREE,
                     http_status=None if outcome == ApiCall.Outcome.CACHE_HIT else 200,
                     latency_ms=rng.randint(800, 4000),
                     created_at=moment(),

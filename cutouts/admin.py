@@ -124,12 +124,13 @@ class ApiCallAdmin(RecordAdmin):
         "endpoint",
         "engine",
         "outcome",
+        "charge",
         "http_status",
         "latency_ms",
         "bytes_sent",
         "bytes_received",
     ]
-    list_filter = ["outcome", "engine", "endpoint"]
+    list_filter = ["outcome", "charge", "engine", "endpoint"]
     list_select_related = ["user"]
     search_fields = ["endpoint", "user__username", "error"]
     date_hierarchy = "created_at"

@@ -131,13 +131,15 @@ def _alert_set(*, kind: str, message: str) -> None:
 
 
 def spend_per_day(*, engine: str, now: datetime) -> float:
-    """Credits `engine` spent a day lately: its successful calls over SPEND_WINDOW.
+    """Credits `engine` spent a day lately: its charged calls over SPEND_WINDOW.
 
     A ledger younger than the window is measured over its own age, at least a
     day, so a new team's rate is not diluted by days before it began.
     """
     recent = ApiCall.objects.filter(
-        outcome=ApiCall.Outcome.SUCCESS, engine=engine, created_at__gte=now - SPEND_WINDOW
+        charge__in=[ApiCall.Charge.CHARGED, ApiCall.Charge.MAYBE],
+        engine=engine,
+        created_at__gte=now - SPEND_WINDOW,
     ).aggregate(spent=Count("pk"), first=Min("created_at"))
     if not recent["spent"]:
         return 0.0

@@ -35,6 +35,9 @@ PAUSE_STATUS = {
 }
 # Calls that cost a credit, or would have: the offline model costs nothing.
 METERED = ~Q(engine=LocalEngine.name)
+# What the vendor took or may have taken: spend counts both, so it reconciles
+# with the balance whatever became of the answers.
+SPENT = Q(charge__in=[ApiCall.Charge.CHARGED, ApiCall.Charge.MAYBE]) & METERED
 
 
 @dataclass(frozen=True)
@@ -146,14 +149,16 @@ class DayCalls:
 class MemberUsage:
     username: str  # empty for a deleted member
     calls: int = 0  # sent to the engine, answered or not
-    errors: int = 0
-    credits_spent: int = 0
+    errors: int = 0  # no usable answer, or none at all
+    credits_spent: int = 0  # charged or maybe charged
+    credits_uncertain: int = 0  # of those, maybe charged: sent, then no answer
     credits_saved: int = 0  # cache hits: the same bytes were processed before
 
-    def add(self, *, success: int, error: int, spent: int, saved: int) -> None:
+    def add(self, *, success: int, error: int, spent: int, uncertain: int, saved: int) -> None:
         self.calls += success + error
         self.errors += error
         self.credits_spent += spent
+        self.credits_uncertain += uncertain
         self.credits_saved += saved
 
 
@@ -172,9 +177,11 @@ def usage(*, period: Period) -> Usage:
         .values_list("day", "user_id")
         .annotate(
             success=Count("pk", filter=Q(outcome=ApiCall.Outcome.SUCCESS)),
-            error=Count("pk", filter=Q(outcome=ApiCall.Outcome.ERROR)),
+            # A call still "sent" never got its answer: its worker died.
+            error=Count("pk", filter=Q(outcome__in=[ApiCall.Outcome.ERROR, ApiCall.Outcome.SENT])),
             cache_hit=Count("pk", filter=Q(outcome=ApiCall.Outcome.CACHE_HIT)),
-            spent=Count("pk", filter=Q(outcome=ApiCall.Outcome.SUCCESS) & METERED),
+            spent=Count("pk", filter=SPENT),
+            uncertain=Count("pk", filter=Q(charge=ApiCall.Charge.MAYBE) & METERED),
             saved=Count("pk", filter=Q(outcome=ApiCall.Outcome.CACHE_HIT) & METERED),
         )
         .order_by()
@@ -185,14 +192,14 @@ def usage(*, period: Period) -> Usage:
     days = {day: DayCalls(day) for day in period.days}
     members: dict[int | None, MemberUsage] = {}
     total = MemberUsage("")
-    for day, user_id, success, error, cache_hit, spent, saved in rows:
+    for day, user_id, success, error, cache_hit, spent, uncertain, saved in rows:
         calls = days[day]
         calls.success += success
         calls.error += error
         calls.cache_hit += cache_hit
         member = members.setdefault(user_id, MemberUsage(names.get(user_id, "")))
         for each in (member, total):
-            each.add(success=success, error=error, spent=spent, saved=saved)
+            each.add(success=success, error=error, spent=spent, uncertain=uncertain, saved=saved)
     ranked = sorted(members.values(), key=lambda m: (-m.credits_spent, m.username))
     return Usage(list(days.values()), ranked, total)
 

@@ -7,6 +7,7 @@ in for it), or the offline u2netp model.
 
 import functools
 import io
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,17 +18,29 @@ from PIL import Image
 
 from cutouts.local_matting import get_matting
 from cutouts.proxy import check_matte
-from cutouts.withoutbg import CallStats, ContractViolation, Credits, WithoutbgClient
+from cutouts.withoutbg import (
+    ALPHA_BASE64,
+    CallStats,
+    ContractViolation,
+    Credits,
+    WithoutbgClient,
+    salvage_matte,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class MatteResult:
     image: Image.Image  # mode "L", the size of the proxy
     stats: CallStats  # for the ledger
+    # What was wrong with a paid reply the matte was salvaged from; empty when nothing was.
+    salvaged_from: str = ""
 
 
 class MattingEngine(Protocol):
     name: str  # recorded with each matte and ledger row
+    endpoint: str  # recorded with each ledger row, before the call is made
     metered: bool  # calls count against the API's rate limit and credits
 
     def matte(self, proxy_jpeg: bytes) -> MatteResult:
@@ -40,6 +53,7 @@ class MattingEngine(Protocol):
 
 
 class ApiEngine:
+    endpoint = ALPHA_BASE64
     metered = True
 
     def __init__(self, client: WithoutbgClient) -> None:
@@ -50,7 +64,16 @@ class ApiEngine:
         self.name = "withoutbg" if is_vendor else "sandbox"
 
     def matte(self, proxy_jpeg: bytes) -> MatteResult:
-        result = self.client.alpha_matte_base64(proxy_jpeg)
+        try:
+            result = self.client.alpha_matte_base64(proxy_jpeg)
+        except ContractViolation as violation:
+            # The reply was paid for: a matte of the wrong size, or a JPEG, is
+            # still this picture's matte, and cheaper than calling again.
+            salvaged = salvage_matte(violation.reply, sent=proxy_jpeg) if violation.reply else None
+            if salvaged is None or violation.stats is None:
+                raise
+            logger.warning("Salvaged a matte from a malformed paid reply: %s", violation)
+            return MatteResult(salvaged, violation.stats, salvaged_from=str(violation))
         return MatteResult(image=result.image, stats=result.stats)
 
     def credits(self) -> Credits:
@@ -59,6 +82,7 @@ class ApiEngine:
 
 class LocalEngine:
     name = "local-u2netp"
+    endpoint = "u2netp"
     metered = False
 
     def __init__(self, model_path: str | Path) -> None:
@@ -70,7 +94,7 @@ class LocalEngine:
             picture = image.convert("RGB")
         prediction = self._matting.predict(picture)
         latency_ms = round((time.perf_counter() - started) * 1000)
-        stats = CallStats("u2netp", None, latency_ms, bytes_sent=0, bytes_received=0)
+        stats = CallStats(self.endpoint, None, latency_ms, bytes_sent=0, bytes_received=0)
         try:
             return MatteResult(image=check_matte(prediction, picture.size), stats=stats)
         except ValueError as exc:

@@ -221,12 +221,23 @@ class Render(models.Model):
 
 
 class ApiCall(models.Model):
-    """One row per call the pipeline made, or avoided, to the matting engine."""
+    """One row per call the pipeline made, or avoided, to the matting engine.
+
+    The row is written before the call is sent and completed when the answer
+    arrives, so a call whose worker died on the way is still on the ledger.
+    """
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", "Success"
         ERROR = "error", "Error"
         CACHE_HIT = "cache_hit", "Cache hit"
+        SENT = "sent", "Sent, no answer recorded"
+
+    class Charge(models.TextChoices):
+        # The values of cutouts.withoutbg.Charge, which decides them.
+        CHARGED = "charged", "Charged"
+        MAYBE = "maybe", "Maybe charged"
+        FREE = "free", "Free"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -241,6 +252,10 @@ class ApiCall(models.Model):
     endpoint = models.CharField(max_length=100)
     engine = models.CharField(max_length=40, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome)
+    # Spend is charged plus maybe rows: what the vendor may have taken, so it
+    # reconciles with the balance (a maybe is a call sent in full that never
+    # got its answer, a time-out or a worker killed mid-call).
+    charge = models.CharField(max_length=10, choices=Charge, default=Charge.FREE)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     latency_ms = models.PositiveIntegerField(default=0)
     bytes_sent = models.PositiveBigIntegerField(default=0)
@@ -252,6 +267,7 @@ class ApiCall(models.Model):
         indexes = [
             models.Index(fields=["user", "created_at"]),
             models.Index(fields=["outcome", "created_at"]),
+            models.Index(fields=["charge", "created_at"]),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,11 @@ cutouts.jobs only load ids and call these functions. The rules:
 
 - one paid call per distinct image: a matte already made for the same bytes
   is copied, and an API answer is kept in Redis the moment it arrives, so a
-  job that runs again (a retry, a worker that died) never calls twice;
+  job that runs again (a retry, a worker that died, an admin's retry after a
+  failure) never calls twice; a paid reply that is malformed is salvaged when
+  it holds a matte at all (cutouts.engines), and kept for the record when not;
+- every call is on the ledger before it is sent, so one whose worker dies on
+  the way still counts as (maybe) charged, and spend matches the vendor's;
 - the API's rate limit is shared by all workers (cutouts.ratelimit); a job
   with no free slot is put back for its slot instead of sleeping;
 - every image ends done or failed with a reason a member can read; a lack of
@@ -36,7 +40,6 @@ from cutouts.withoutbg import Action, CallStats, RateLimited, WithoutbgError
 
 logger = logging.getLogger(__name__)
 
-ANSWER_TTL_SECONDS = 7 * 24 * 3600
 SAME_BYTES_RECHECK_SECONDS = 3.0
 SCHEDULER_GRANULARITY_SECONDS = 1.0
 WAITING_FOR_SLOT = "Waiting for a free API slot."
@@ -183,21 +186,36 @@ def _has_slot(image: Image, reservation: Reservation | None) -> bool:
 
 
 def _ask_engine(image: Image, engine: MattingEngine, jpeg: bytes) -> Answer | None:
+    call = _record_sending(image, engine)
     try:
         result = engine.matte(jpeg)
     except WithoutbgError as error:
-        _record_call(image, engine.name, error.stats, error=error)
+        _record_answer(call, error.stats, error=error)
+        if error.reply is not None:
+            _keep_unusable_reply(call, error.reply)
         _handle_error(image, error)
         return None
     png = _png(result.image)
     # Kept before anything else can fail: a job that runs again for this image
-    # (a retry, or after a worker died) finds the answer and pays nothing.
-    redis_connection().hset(_answer_key(image), mapping={"png": png, "engine": engine.name})
-    redis_connection().expire(_answer_key(image), ANSWER_TTL_SECONDS)
-    _record_call(image, engine.name, result.stats)
+    # (a retry, an admin's retry, or after a worker died) finds the answer and
+    # pays nothing.
+    _keep(_answer_key(image), {"png": png, "engine": engine.name})
+    _record_answer(call, result.stats, salvaged_from=result.salvaged_from)
     if engine.metered:
         get_limiter().clear_back_off()
     return Answer(png=png, engine=engine.name)
+
+
+def _keep(key: str, mapping: dict[str, bytes | str]) -> None:
+    connection = redis_connection()
+    connection.hset(key, mapping=mapping)
+    connection.expire(key, round(settings.PAID_ANSWER_KEEP_DAYS * 24 * 3600))
+
+
+def _keep_unusable_reply(call: ApiCall, reply: bytes) -> None:
+    # Nothing in it to salvage, but it was paid for: the vendor may give the
+    # credit back when shown what it sent.
+    _keep(f"cutouts:reply:{call.pk}", {"body": reply, "status": str(call.http_status)})
 
 
 def _handle_error(image: Image, error: WithoutbgError) -> None:
@@ -291,22 +309,43 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
         )
 
 
-def _record_call(
-    image: Image, engine: str, stats: CallStats | None, *, error: WithoutbgError | None = None
-) -> None:
-    stats = stats or CallStats("", None, 0, 0, 0)
-    ApiCall.objects.create(
+def _record_sending(image: Image, engine: MattingEngine) -> ApiCall:
+    """The ledger row of a call about to be sent: maybe charged until its answer says.
+
+    Committed before the call (workers run in autocommit, never inside a
+    transaction here), so a worker killed mid-call leaves it on the ledger.
+    """
+    return ApiCall.objects.create(
         user=image.owner,
         image=image,
-        endpoint=stats.endpoint,
-        engine=engine,
-        outcome=ApiCall.Outcome.ERROR if error else ApiCall.Outcome.SUCCESS,
-        http_status=stats.status,
-        latency_ms=stats.latency_ms,
-        bytes_sent=stats.bytes_sent,
-        bytes_received=stats.bytes_received,
-        error=str(error) if error else "",
+        endpoint=engine.endpoint,
+        engine=engine.name,
+        outcome=ApiCall.Outcome.SENT,
+        charge=ApiCall.Charge.MAYBE if engine.metered else ApiCall.Charge.FREE,
     )
+
+
+def _record_answer(
+    call: ApiCall,
+    stats: CallStats | None,
+    *,
+    error: WithoutbgError | None = None,
+    salvaged_from: str = "",
+) -> None:
+    """Complete the call's ledger row with its answer: a matte, or the error."""
+    call.outcome = ApiCall.Outcome.ERROR if error else ApiCall.Outcome.SUCCESS
+    if error:
+        call.error = str(error)
+    elif salvaged_from:
+        call.error = f"Salvaged from a malformed reply: {salvaged_from}"
+    if stats is not None:
+        # Without stats nothing is known of the call: it stays maybe charged.
+        call.charge = ApiCall.Charge(stats.charge.value)
+        call.http_status = stats.status
+        call.latency_ms = stats.latency_ms
+        call.bytes_sent = stats.bytes_sent
+        call.bytes_received = stats.bytes_received
+    call.save()
 
 
 def _requeue(

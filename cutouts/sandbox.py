@@ -20,8 +20,11 @@ for it, 422 the list-shaped one), `storm_429` (the next N processing calls get
 429), `delay_seconds` (every vendor call waits this long first; a reset cuts
 the wait short and drops the call), `malformed` (the next N successful
 processing calls get a broken reply of kind `malformed_kind`, one of
-MALFORMED_KINDS). A broken reply is charged, as the real API would charge a
-call it thought succeeded; so is a reply the client gave up waiting for.
+MALFORMED_KINDS or several separated by commas, taken in turn), `slow` (the
+next N successful processing calls are charged, then answered only after
+`slow_seconds`: past the client's time-out, the answer nobody heard). A broken
+reply is charged, as the real API would charge a call it thought succeeded;
+so is a reply the client gave up waiting for.
 
 The rate limit counts every vendor call, /available-credit included: the
 stricter reading of "7 requests per minute per key".
@@ -48,11 +51,9 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from cutouts.withoutbg import ALPHA, ALPHA_BASE64, CREDIT, CUTOUT, CUTOUT_BASE64
+from cutouts.withoutbg import ALPHA_BASE64, CREDIT, CUTOUT, CUTOUT_BASE64, PROCESSING
 
 logger = logging.getLogger(__name__)
-
-PROCESSING = (ALPHA_BASE64, CUTOUT_BASE64, ALPHA, CUTOUT)
 
 MAX_BYTES = 10 * 1024 * 1024
 # MPO is how Pillow names the JPEGs many cameras write (a JPEG with a preview).
@@ -112,6 +113,8 @@ class Faults:
     delay_seconds: float = 0.0
     malformed: int = 0
     malformed_kind: str = "not_json"
+    slow: int = 0
+    slow_seconds: float = 0.0
 
 
 @dataclass
@@ -150,6 +153,7 @@ class SandboxState:
         # Client (address, port) pairs seen on vendor paths: one per connection.
         self.connections: set[tuple[str, int]] = set()
         self._random = random.Random(self._seed)
+        self._malformed_served = 0
         self._sent: defaultdict[str, deque[float]] = defaultdict(deque)
         # Set when a reset happens, so calls that are waiting give up.
         self._reset = threading.Event()
@@ -232,7 +236,20 @@ class SandboxState:
             if faults.malformed <= 0:
                 return None
             faults.malformed -= 1
-            return faults.malformed_kind
+            kinds = faults.malformed_kind.split(",")
+            self._malformed_served += 1
+            return kinds[(self._malformed_served - 1) % len(kinds)]
+
+    def hold_back(self) -> bool:
+        """Wait `slow_seconds` if a slow reply is due (a reset cuts it short); whether it was."""
+        with self._lock:
+            faults = self.config.faults
+            if faults.slow <= 0:
+                return False
+            faults.slow -= 1
+            delay, reset = faults.slow_seconds, self._reset
+        reset.wait(delay)
+        return True
 
     def credit_body(self) -> dict[str, Any]:
         with self._lock:
@@ -395,7 +412,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         else:
             result = matte
         state.charge(sent)
-        kind = state.take_malformed()
+        # A slow reply is a good one, late: faults do not stack on one call.
+        kind = None if state.hold_back() else state.take_malformed()
         if path in (ALPHA_BASE64, CUTOUT_BASE64):
             name = "alpha_base64" if path == ALPHA_BASE64 else "img_without_background_base64"
             return _json_reply(name, result, kind)
@@ -410,8 +428,8 @@ def _updated(config: Config, changes: dict[str, Any]) -> Config:
         raise ValueError("faults must be an object")
     for name, value in fault_changes.items():
         faults = replace(faults, **{name: _typed(Faults, name, value)})
-    if faults.malformed_kind not in MALFORMED_KINDS:
-        raise ValueError(f"malformed_kind must be one of {', '.join(MALFORMED_KINDS)}")
+    if not set(faults.malformed_kind.split(",")) <= set(MALFORMED_KINDS):
+        raise ValueError(f"malformed_kind must be among {', '.join(MALFORMED_KINDS)}")
     updated = replace(config, faults=faults)
     for name, value in changes.items():
         if name == "expires_at":

@@ -2,17 +2,20 @@
 
 One httpx.Client per WithoutbgClient, so calls reuse connections. Every
 failure is a WithoutbgError whose `action` says what the caller should do, and
-whose `stats` describe the call for the ledger, as success results' do. The
-API key is sent in a header and never appears in a message, a log line or a
-repr.
+whose `stats` describe the call for the ledger, as success results' do,
+including whether the vendor charged for it. The API key is sent in a header
+and never appears in a message, a log line or a repr.
 """
 
 import base64
 import binascii
 import enum
 import io
+import json
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -29,12 +32,23 @@ CUTOUT_BASE64 = "/v1.0/image-without-background-base64"
 ALPHA = "/v1.0/alpha-channel"
 CUTOUT = "/v1.0/image-without-background"
 CREDIT = "/available-credit"
+# The calls that cost a credit when they succeed; /available-credit is free.
+PROCESSING = (ALPHA_BASE64, CUTOUT_BASE64, ALPHA, CUTOUT)
+ALPHA_FIELD = "alpha_base64"
 
 
 class Action(enum.Enum):
     RETRY = "retry"  # a passing problem: try this image again later
     PAUSE = "pause"  # the account cannot process anything: stop all processing
     FAIL_IMAGE = "fail_image"  # this image will never succeed: fail it for good
+
+
+class Charge(enum.Enum):
+    """Whether the vendor took a credit for a call, as far as the client can know."""
+
+    CHARGED = "charged"  # a 200 from a processing call, usable or not
+    MAYBE = "maybe"  # sent in full, then no answer: the vendor may have done the work
+    FREE = "free"  # refused, never delivered, or a call that costs nothing
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,7 @@ class CallStats:
     latency_ms: int
     bytes_sent: int
     bytes_received: int
+    charge: Charge = Charge.FREE
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,8 @@ class WithoutbgError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.stats = stats
+        # The body of a 200 that broke the contract: paid for, so worth keeping.
+        self.reply: bytes | None = None
 
     @property
     def status(self) -> int | None:
@@ -209,24 +226,32 @@ class WithoutbgClient:
         self._http.close()
 
     def alpha_matte_base64(self, image: bytes) -> ImageResult:
-        """The alpha matte of `image`, through the JSON endpoint the pipeline uses."""
+        """The alpha matte of `image`, through the JSON endpoint the pipeline uses.
+
+        A 200 that breaks the contract raises ContractViolation with the body
+        as `reply`: salvage_matte() may still find a matte in it.
+        """
         response, stats = self._post_base64(ALPHA_BASE64, image)
-        png = _base64_field(response, "alpha_base64", stats)
-        return ImageResult(png, _matte(png, image, stats), stats)
+        with _reply_kept(response):
+            png = _base64_field(response, ALPHA_FIELD, stats)
+            return ImageResult(png, _matte(png, image, stats), stats)
 
     def remove_background_base64(self, image: bytes) -> ImageResult:
         response, stats = self._post_base64(CUTOUT_BASE64, image)
-        png = _base64_field(response, "img_without_background_base64", stats)
-        return ImageResult(png, _cutout(png, image, stats), stats)
+        with _reply_kept(response):
+            png = _base64_field(response, "img_without_background_base64", stats)
+            return ImageResult(png, _cutout(png, image, stats), stats)
 
     def alpha_matte(self, image: bytes) -> ImageResult:
         """The alpha matte of `image`, through the multipart endpoint."""
         response, stats = self._post_file(ALPHA, image)
-        return ImageResult(response.content, _matte(response.content, image, stats), stats)
+        with _reply_kept(response):
+            return ImageResult(response.content, _matte(response.content, image, stats), stats)
 
     def remove_background(self, image: bytes) -> ImageResult:
         response, stats = self._post_file(CUTOUT, image)
-        return ImageResult(response.content, _cutout(response.content, image, stats), stats)
+        with _reply_kept(response):
+            return ImageResult(response.content, _cutout(response.content, image, stats), stats)
 
     def available_credit(self) -> Credits:
         response, stats = self._send("GET", CREDIT, timeout=self.credit_timeout)
@@ -261,10 +286,12 @@ class WithoutbgClient:
         request = self._http.build_request(method, path, timeout=timeout, **content)
         sent = int(request.headers.get("Content-Length", 0))
         started = time.perf_counter()
+        paid = path in PROCESSING
         try:
             response = self._http.send(request)
         except httpx.RequestError as exc:
-            stats = CallStats(path, None, _elapsed_ms(started), sent, 0)
+            charge = Charge.MAYBE if paid and _delivered(exc) else Charge.FREE
+            stats = CallStats(path, None, _elapsed_ms(started), sent, 0, charge)
             error = self._request_error(exc, timeout, stats)
         else:
             stats = CallStats(
@@ -273,6 +300,7 @@ class WithoutbgClient:
                 _elapsed_ms(started),
                 sent,
                 response.num_bytes_downloaded,
+                _charge_of(response.status_code) if paid else Charge.FREE,
             )
             if response.status_code == 200:
                 logger.debug("withoutbg %s %s took %d ms", method, path, stats.latency_ms)
@@ -294,6 +322,58 @@ class WithoutbgClient:
         return ConnectionFailed(f"Could not reach {self.base_url}: {exc}", stats=stats)
 
 
+def salvage_matte(reply: bytes, *, sent: bytes) -> Image.Image | None:
+    """The matte in a paid reply that broke the contract, or None if nothing usable came.
+
+    Usable is any complete picture Pillow decodes, found as the reply itself or
+    base64 in any string field of a JSON reply (the documented field first): a
+    JPEG, a colour or RGBA picture, a matte of the wrong size. It comes back as
+    8-bit grey at the size of the image sent. A truncated PNG is not usable:
+    the rows it lacks would cut part of the subject away, unseen.
+    """
+    size = _size_of(sent)
+    if size is None:
+        return None
+    for data in _pictures_in(reply):
+        try:
+            with Image.open(io.BytesIO(data)) as picture:
+                picture.load()
+                matte = _grey(picture)
+                return (
+                    matte.resize(size, Image.Resampling.BICUBIC)
+                    if matte.size != size
+                    else matte.copy()
+                )
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            continue
+    return None
+
+
+def _pictures_in(reply: bytes) -> Iterator[bytes]:
+    try:
+        body = json.loads(reply)
+    except ValueError:
+        yield reply
+        return
+    if not isinstance(body, dict):
+        return
+    fields = [body.get(ALPHA_FIELD)] + [value for key, value in body.items() if key != ALPHA_FIELD]
+    for value in fields:
+        if isinstance(value, str):
+            with suppress(binascii.Error, ValueError):
+                yield base64.b64decode(value, validate=True)
+
+
+def _grey(picture: Image.Image) -> Image.Image:
+    if "A" in picture.getbands():
+        # A cutout instead of a matte: its alpha is the matte.
+        return picture.getchannel("A")
+    try:
+        return check_matte(picture, picture.size)
+    except ValueError:
+        return picture.convert("L")
+
+
 def parse_expiration(value: str) -> datetime:
     """Read `expiration_date` in either form the API uses, as an aware UTC datetime.
 
@@ -310,6 +390,31 @@ def parse_expiration(value: str) -> datetime:
 
 def _elapsed_ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
+
+
+def _charge_of(status: int) -> Charge:
+    # "Credits are spent only on a successful processing call." A gateway
+    # that gave up waiting (504) may have left the model working, as our own
+    # time-out does; any other refusal is free.
+    if status == 200:
+        return Charge.CHARGED
+    return Charge.MAYBE if status == 504 else Charge.FREE
+
+
+def _delivered(exc: httpx.RequestError) -> bool:
+    """Whether the request went out in full before the failure: no connection, no charge."""
+    return isinstance(
+        exc, httpx.ReadTimeout | httpx.ReadError | httpx.RemoteProtocolError | httpx.DecodingError
+    )
+
+
+@contextmanager
+def _reply_kept(response: httpx.Response) -> Iterator[None]:
+    try:
+        yield
+    except ContractViolation as violation:
+        violation.reply = response.content
+        raise
 
 
 def _error_for(response: httpx.Response, stats: CallStats, api_key: str) -> WithoutbgError:

@@ -235,6 +235,10 @@ PROCESS_BACKOFF_SECONDS = envfloat("PROCESS_BACKOFF_SECONDS", 4.0)
 PROCESS_BACKOFF_MAX_SECONDS = envfloat("PROCESS_BACKOFF_MAX_SECONDS", 300.0)
 PROCESS_JOB_TIMEOUT = envint("PROCESS_JOB_TIMEOUT", 240)
 PROCESSING_STALE_SECONDS = envint("PROCESSING_STALE_SECONDS", 300)
+# A paid answer is kept in Redis until its matte is stored, so a failure after
+# it arrived is retried from it, not paid again; an admin may take weeks to
+# retry. Malformed replies are kept as long, to show the vendor.
+PAID_ANSWER_KEEP_DAYS = envfloat("PAID_ANSWER_KEEP_DAYS", 30.0)
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
 CREDIT_RECHECK_SECONDS = envint("CREDIT_RECHECK_SECONDS", 60)
 RATE_LIMIT_TOLERANCE_SECONDS = envfloat("RATE_LIMIT_TOLERANCE_SECONDS", 1.5)

@@ -7,8 +7,16 @@ from cutouts.models import ApiCall, CreditSnapshot, Image
 ENDPOINT = "/v1.0/alpha-channel-base64"
 
 
-def ledger_row(*, user, outcome: str, at: datetime, engine: str = "sandbox") -> ApiCall:
-    call = ApiCall.objects.create(user=user, endpoint=ENDPOINT, engine=engine, outcome=outcome)
+def ledger_row(
+    *, user, outcome: str, at: datetime, engine: str = "sandbox", charge: str | None = None
+) -> ApiCall:
+    if charge is None:
+        # As the pipeline records them: an answered API call is charged.
+        paid = outcome == ApiCall.Outcome.SUCCESS and engine != "local-u2netp"
+        charge = ApiCall.Charge.CHARGED if paid else ApiCall.Charge.FREE
+    call = ApiCall.objects.create(
+        user=user, endpoint=ENDPOINT, engine=engine, outcome=outcome, charge=charge
+    )
     # created_at is set on save; move it back afterwards.
     ApiCall.objects.filter(pk=call.pk).update(created_at=at)
     return call

@@ -9,7 +9,11 @@ from cutouts.credits import days_until, run_out_date, spend_per_day
 from cutouts.models import ApiCall
 from tests.ledger import ledger_row, snapshot
 
-SUCCESS, ERROR, CACHE_HIT = ApiCall.Outcome.values
+SUCCESS, ERROR, CACHE_HIT = (
+    ApiCall.Outcome.SUCCESS,
+    ApiCall.Outcome.ERROR,
+    ApiCall.Outcome.CACHE_HIT,
+)
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 

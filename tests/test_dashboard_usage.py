@@ -12,7 +12,11 @@ from tests.ledger import ledger_row, snapshot
 
 pytestmark = pytest.mark.django_db
 
-SUCCESS, ERROR, CACHE_HIT = ApiCall.Outcome.values
+SUCCESS, ERROR, CACHE_HIT = (
+    ApiCall.Outcome.SUCCESS,
+    ApiCall.Outcome.ERROR,
+    ApiCall.Outcome.CACHE_HIT,
+)
 
 
 def noon(days_ago: int) -> datetime:
@@ -102,6 +106,27 @@ def test_the_page_has_the_member_table_and_the_totals(ledger, admin_client_):
         ["bob", "1", "0", "0", "0"],
         ["Everyone", "6", "1", "4", "2"],
     ]
+
+
+def test_spend_counts_the_calls_that_may_have_been_charged_and_says_how_many(alice, admin_client_):
+    # A time-out, and a call whose worker was killed before its answer came.
+    ledger_row(user=alice, outcome=ERROR, at=noon(1), charge=ApiCall.Charge.MAYBE)
+    ledger_row(user=alice, outcome=ApiCall.Outcome.SENT, at=noon(1), charge=ApiCall.Charge.MAYBE)
+    # A malformed reply nothing could be salvaged from: paid all the same.
+    ledger_row(user=alice, outcome=ERROR, at=noon(1), charge=ApiCall.Charge.CHARGED)
+    ledger_row(user=alice, outcome=SUCCESS, at=noon(1))
+    ledger_row(user=alice, outcome=ERROR, at=noon(1))  # refused: free
+
+    [member] = usage(period=period_last_days(days=7, now=timezone.now())).members
+
+    assert (member.calls, member.errors, member.credits_spent, member.credits_uncertain) == (
+        5,
+        4,
+        4,
+        2,
+    )
+    page = admin_client_.get("/dashboard/?days=7").content.decode()
+    assert '4 <span class="muted">(2 maybe)</span>' in page
 
 
 @pytest.mark.parametrize(

@@ -342,6 +342,38 @@ def test_a_429_storm_refuses_the_next_n_calls(sandbox):
     assert statuses == [429, 429, 200]
 
 
+def test_several_malformed_kinds_are_served_in_turn_and_charged(sandbox):
+    sandbox.inject(malformed=3, malformed_kind="not_json,bad_base64")
+
+    replies = [_post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)}) for _ in range(4)]
+
+    assert replies[0].headers["Content-Type"] == "text/html"
+    assert replies[1].json() == {"alpha_base64": "this is not base64!"}
+    assert replies[2].headers["Content-Type"] == "text/html"
+    assert Image.open(io.BytesIO(base64.b64decode(replies[3].json()["alpha_base64"]))).size == (
+        64,
+        48,
+    )
+    assert sandbox.state()["charges"] == 4
+
+
+def test_a_slow_reply_is_charged_at_once_and_answered_late(sandbox):
+    # The model makes this matte now, so the slow call is charged at once.
+    assert _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)}).status_code == 200
+    sandbox.reset()
+    sandbox.inject(slow=1, slow_seconds=30)
+
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(
+            sandbox.base_url + ALPHA_BASE64,
+            headers={"X-API-Key": sandbox.key},
+            json={"image_base64": _b64(PHOTO)},
+            timeout=httpx.Timeout(30, read=2),
+        )
+
+    assert sandbox.state()["charges"] == 1
+
+
 def test_the_control_api_refuses_unknown_settings(sandbox):
     response = httpx.post(sandbox.base_url + "/_sandbox/state", json={"faults": {"chaos": 1}})
 

@@ -1,0 +1,180 @@
+"""A paid answer is never paid for twice, and every paid call is on the ledger as charged.
+
+The processing service runs in this process against the sandbox; the same
+batch through real workers is in test_paid_calls.py.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from cutouts import dashboard, proxy, sweeper
+from cutouts.models import ApiCall, Image
+from cutouts.pipeline import image_process
+from cutouts.retrying import image_retry
+from cutouts.uploads import image_upload
+from cutouts.withoutbg import WithoutbgClient
+from tests.test_pipeline import photo
+
+
+@pytest.fixture
+def api(api, settings):
+    settings.PROCESS_MAX_ATTEMPTS = 3
+    return api
+
+
+def upload(owner, seed: int) -> Image:
+    data = photo(seed, size=(800, 600))
+    return image_upload(owner=owner, batch=None, uploaded_file=SimpleUploadedFile("p.jpg", data))
+
+
+def charges(sandbox) -> int:
+    return sandbox.state()["charges"]
+
+
+def ledger(image: Image) -> list[tuple[str, str]]:
+    return list(image.api_calls.order_by("pk").values_list("outcome", "charge"))
+
+
+def spend() -> int:
+    now = timezone.now()
+    return dashboard.usage(period=dashboard.period_last_days(days=1, now=now)).total.credits_spent
+
+
+def block_matte_storage(settings) -> None:
+    # Storing fails after the API answered: a file where the mattes' folder should be.
+    (settings.MEDIA_ROOT / "mattes").write_text("in the way")
+
+
+def unblock_matte_storage(settings) -> None:
+    (settings.MEDIA_ROOT / "mattes").unlink()
+
+
+@pytest.mark.parametrize("kind", ["wrong_size", "not_png", "not_one_channel"])
+def test_a_malformed_matte_is_salvaged_for_one_credit(api, alice, kind):
+    api.inject(malformed=1, malformed_kind=kind)
+    image = upload(alice, 1)
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.DONE
+    assert PILImage.open(image.matte.file).size == (800, 600)
+    assert charges(api) == 1
+    assert ledger(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)]
+    assert image.api_calls.get().error.startswith("Salvaged from a malformed reply")
+    assert spend() == 1
+
+
+@pytest.mark.parametrize("kind", ["not_json", "bad_base64", "truncated"])
+def test_a_paid_reply_with_nothing_usable_is_kept_and_the_new_call_is_a_second_charge(
+    api, alice, queue_redis, kind
+):
+    api.inject(malformed=1, malformed_kind=kind)
+    image = upload(alice, 2)
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.QUEUED
+    [first] = image.api_calls.all()
+    assert (first.outcome, first.charge, first.http_status) == ("error", "charged", 200)
+    kept = queue_redis.hgetall(f"cutouts:reply:{first.pk}")
+    assert kept[b"body"] and kept[b"status"] == b"200"
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.DONE
+    assert ledger(image) == [
+        (ApiCall.Outcome.ERROR, ApiCall.Charge.CHARGED),
+        (ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED),
+    ]
+    assert charges(api) == spend() == 2
+
+
+def matte_made_beforehand(sandbox, image: Image) -> None:
+    """Have the sandbox's model make this image's matte now, so its later answer is quick."""
+    with image.original.open("rb") as stored:
+        sent = proxy.build_proxy(stored.read()).jpeg
+    with WithoutbgClient(sandbox.base_url, sandbox.key) as client:
+        client.alpha_matte_base64(sent)
+    sandbox.reset()
+
+
+def test_an_answer_past_the_time_out_is_on_the_ledger_as_maybe_charged(api, alice, settings):
+    image = upload(alice, 3)
+    matte_made_beforehand(api, image)
+    settings.WITHOUTBG_TIMEOUT = 2
+    api.inject(slow=1, slow_seconds=30)
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.QUEUED
+    [late] = image.api_calls.all()
+    assert (late.outcome, late.charge, late.http_status) == ("error", "maybe", None)
+
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.DONE
+    assert ledger(image)[-1] == (ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)
+    # The vendor charged the answer nobody heard: spend says so.
+    assert charges(api) == spend() == 2
+
+
+def test_an_admin_retry_after_a_failure_past_the_answer_uses_the_kept_answer(
+    api, alice, settings, queue_redis, django_capture_on_commit_callbacks
+):
+    image = upload(alice, 4)
+    block_matte_storage(settings)
+    with pytest.raises(OSError):
+        image_process(image_id=image.pk)
+    image.refresh_from_db()
+    assert image.status == Image.Status.FAILED
+    # Kept for as long as an admin may take to retry.
+    assert queue_redis.ttl(f"cutouts:answer:{image.sha256}") > 29 * 24 * 3600
+
+    unblock_matte_storage(settings)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert image_retry(image=image)
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.DONE
+    assert charges(api) == spend() == 1
+    assert ledger(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)]
+
+
+def test_the_sweepers_rerun_after_a_worker_died_past_the_answer_uses_the_kept_answer(
+    api, alice, settings
+):
+    image = upload(alice, 5)
+    block_matte_storage(settings)
+    with pytest.raises(OSError):
+        image_process(image_id=image.pk)
+    # As a worker killed while storing would leave it: claimed long ago.
+    long_ago = timezone.now() - timedelta(seconds=settings.PROCESSING_STALE_SECONDS + 1)
+    Image.objects.filter(pk=image.pk).update(status=Image.Status.PROCESSING, claimed_at=long_ago)
+    unblock_matte_storage(settings)
+
+    assert sweeper.sweep() == 1
+    image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.status == Image.Status.DONE
+    assert charges(api) == spend() == 1
+
+
+def test_the_offline_model_is_free(api, alice, settings):
+    settings.MATTING_ENGINE = "local"
+    image = upload(alice, 6)
+
+    image_process(image_id=image.pk)
+
+    assert ledger(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.FREE)]
+    assert spend() == 0

@@ -1,0 +1,126 @@
+"""Over a faulty batch through real workers, the ledger's spend is what the vendor charged.
+
+The sandbox answers some calls with malformed replies and one too late for
+the client; a worker is killed while its call is out. Every image still ends
+done, a malformed reply that holds a matte costs one credit and no more, and
+the ledger's charged and maybe-charged calls add up to the sandbox's charges.
+"""
+
+import os
+import signal
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from cutouts import dashboard, proxy
+from cutouts.models import ApiCall, Image
+from cutouts.uploads import image_upload
+from cutouts.withoutbg import WithoutbgClient
+from tests.test_processing_workers import photo
+from tests.worker_fixtures import wait_until
+
+PAID = [ApiCall.Charge.CHARGED, ApiCall.Charge.MAYBE]
+
+
+def upload(owner, seed: int) -> Image:
+    data = photo(seed)
+    return image_upload(
+        owner=owner, batch=None, uploaded_file=SimpleUploadedFile(f"p{seed}.jpg", data)
+    )
+
+
+def mattes_made_beforehand(sandbox, images: list[Image]) -> None:
+    """Have the sandbox's model make these mattes now, so a slow reply is charged at once."""
+    with WithoutbgClient(sandbox.base_url, sandbox.key) as client:
+        for image in images:
+            with image.original.open("rb") as stored:
+                client.alpha_matte_base64(proxy.build_proxy(stored.read()).jpeg)
+    sandbox.reset()
+
+
+def kill_with_its_job(workers, worker: subprocess.Popen) -> None:
+    """kill -9 the worker and the work horse it forked for its job.
+
+    RQ puts the horse in a process group of its own, so killing the worker's
+    group alone leaves the job running to its end.
+    """
+    horses = [pid for pid in _pids() if _parent(pid) == worker.pid]
+    assert horses, "the worker had no job running"
+    workers.kill(worker)
+    for horse in horses:
+        os.kill(horse, signal.SIGKILL)
+
+
+def _pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # "pid (name) state ppid ...": the name may hold spaces and brackets.
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def settled() -> bool:
+    return not Image.objects.filter(
+        status__in=[Image.Status.QUEUED, Image.Status.PROCESSING]
+    ).exists()
+
+
+def spend() -> int:
+    period = dashboard.period_last_days(days=1, now=timezone.now())
+    return dashboard.usage(period=period).total.credits_spent
+
+
+def test_the_ledger_spend_equals_the_vendors_charges_over_a_faulty_batch(workers, sandbox, alice):
+    workers.env["WITHOUTBG_TIMEOUT"] = "3"
+    # Uploaded before any worker runs, so the sandbox can make their mattes first.
+    images = [upload(alice, seed) for seed in range(10)]
+    mattes_made_beforehand(sandbox, images)
+    # Two replies with a matte in them, two with nothing usable, one too late.
+    sandbox.inject(
+        malformed=4, malformed_kind="wrong_size,not_json,not_png,truncated", slow=1, slow_seconds=30
+    )
+
+    workers.start(2)
+    wait_until(settled, timeout=120, message=f"the batch settled\n{workers.logs()[-3000:]}")
+
+    assert Counter(Image.objects.values_list("status", flat=True)) == {Image.Status.DONE: 10}
+    state = sandbox.state()
+    # Ten images, plus one new call for each reply that held nothing usable or came too late.
+    assert state["charges"] == 13
+    paid = ApiCall.objects.filter(charge__in=PAID)
+    assert paid.count() == spend() == 13
+    assert ApiCall.objects.filter(charge=ApiCall.Charge.MAYBE).count() == 1
+    salvaged = ApiCall.objects.filter(error__startswith="Salvaged")
+    assert salvaged.count() == 2
+    for call in salvaged:
+        assert call.image.api_calls.filter(charge__in=PAID).count() == 1
+    # Image by image, the ledger charged what the sandbox did.
+    per_image = Counter(paid.values_list("image_id", flat=True))
+    assert sorted(per_image.values()) == sorted(state["charges_by_sha256"].values())
+
+
+def test_a_call_whose_worker_was_killed_is_on_the_ledger_as_maybe_charged(workers, sandbox, alice):
+    image = upload(alice, 42)
+    mattes_made_beforehand(sandbox, [image])
+    # Charged at once, answered a minute later: the worker is killed meanwhile.
+    sandbox.inject(slow=1, slow_seconds=60)
+    [worker] = workers.start(1, cron=False)
+    wait_until(
+        lambda: sandbox.state()["charges"] == 1,
+        timeout=30,
+        message="the call reached the sandbox",
+    )
+
+    kill_with_its_job(workers, worker)
+
+    # Seen from here, another connection: the row was committed before the call.
+    assert list(image.api_calls.values_list("outcome", "charge")) == [("sent", "maybe")]
+    assert spend() == sandbox.state()["charges"] == 1
