@@ -232,12 +232,35 @@ SESSION_COOKIE_SECURE = not DEBUG and envbool("SECURE_COOKIES", "true")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
+# Secrets never reach a page, an e-mail or a log line, whatever DEBUG says:
+# debug pages print settings, request.META (the whole environment under a
+# WSGI server) and frame locals, and admins' error e-mails carry the same.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "project.safe_errors.SecretsFilter"
+DEFAULT_EXCEPTION_REPORTER = "project.safe_errors.SecretsReporter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "scrub_secrets": {"()": "project.safe_errors.ScrubSecretsLogFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["scrub_secrets"]},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "scrub_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # httpx logs every request URL at INFO; keep it quiet so nothing about the
-    # vendor call leaks into logs by accident.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        # httpx logs every request URL at INFO; keep it quiet so nothing about
+        # the vendor call leaks into logs by accident.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # Django's own handlers, with the secrets filter: without this entry
+        # its default console handler prints django.request lines unfiltered.
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+    },
 }
