@@ -27,11 +27,20 @@ from django.views.debug import (
 )
 
 SUBSTITUTE = SafeExceptionReporterFilter.cleansed_substitute
-# Names of settings, META entries, environment variables and cookies whose
-# values are hidden whole.
+# Settings, META entries, environment variables, cookies and dict keys with
+# these in their name are hidden whole wherever they are shown.
 SECRET_NAME = re.compile(
     r"API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|CREDENTIAL|PRIVATE|COOKIE|SESSION|CSRF|DSN"
     r"|DATABASE_URL|REDIS_URL",
+    re.IGNORECASE,
+)
+# Settings and environment variables whose values are secrets, and so are
+# also looked for inside every other value. Narrower than SECRET_NAME: the
+# values of PASSWORD_HASHERS or CSRF_COOKIE_NAME are no secret, and hiding
+# them wherever they appear would only blur the page.
+SECRET_VALUE_NAME = re.compile(
+    r"(KEYS?|KEY_FALLBACKS|SECRET|TOKEN|PASSWORD|PASSWD|PASS|CREDENTIALS?|SIGNATURE|DSN"
+    r"|DATABASE_URL|REDIS_URL)$",
     re.IGNORECASE,
 )
 # The password part of scheme://user:password@host.
@@ -50,22 +59,27 @@ def known_secrets() -> list[str]:
     found: set[str] = set()
     for name in dir(settings):
         if name.isupper():
-            _collect(found, getattr(settings, name, None), secret=bool(SECRET_NAME.search(name)))
+            _collect(found, getattr(settings, name, None), secret=_secret_value_name(name))
     for name, value in os.environ.items():
-        _collect(found, value, secret=bool(SECRET_NAME.search(name)))
+        _collect(found, value, secret=_secret_value_name(name))
     return sorted(
         (value for value in found if len(value) >= MIN_SECRET_LENGTH), key=len, reverse=True
     )
+
+
+def _secret_value_name(name: Any) -> bool:
+    return isinstance(name, str) and bool(SECRET_VALUE_NAME.search(name))
 
 
 def _collect(found: set[str], value: Any, *, secret: bool) -> None:
     if isinstance(value, str):
         if secret:
             found.add(value)
-        found.update(match.group("password") for match in URL_PASSWORD.finditer(value))
+        elif "://" in value:
+            found.update(match.group("password") for match in URL_PASSWORD.finditer(value))
     elif isinstance(value, dict):
         for key, item in value.items():
-            _collect(found, item, secret=secret or bool(SECRET_NAME.search(str(key))))
+            _collect(found, item, secret=secret or _secret_value_name(key))
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
             _collect(found, item, secret=secret)
@@ -115,6 +129,10 @@ def _scrub_bytes(value: bytes, secrets: list[str]) -> bytes:
     return scrub_text(value.decode("latin-1"), secrets).encode("latin-1")
 
 
+def _is_substitute(value: Any) -> bool:
+    return isinstance(value, str) and value == SUBSTITUTE
+
+
 def _secret_name(key: Any) -> bool:
     return isinstance(key, str) and bool(SECRET_NAME.search(key))
 
@@ -152,7 +170,8 @@ class SecretsFilter(SafeExceptionReporterFilter):
     def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: Any) -> Any:
         secrets = known_secrets()
         return [
-            (name, value if value == SUBSTITUTE else scrub_value(value, secrets))
+            # isinstance first: `==` on a numpy array does not give a bool.
+            (name, value if _is_substitute(value) else scrub_value(value, secrets))
             for name, value in super().get_traceback_frame_variables(request, tb_frame)
         ]
 
@@ -185,8 +204,13 @@ class SecretsReporter(ExceptionReporter):
 class ScrubSecretsLogFilter(logging.Filter):
     """Log lines, tracebacks included, with every known secret replaced."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: list[str] = []
+        self._secrets_for: object = None
+
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = known_secrets()
+        secrets = self._current_secrets()
         try:
             message = record.getMessage()
         except Exception:
@@ -198,3 +222,11 @@ class ScrubSecretsLogFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = scrub_text(record.exc_text, secrets)
         return True
+
+    def _current_secrets(self) -> list[str]:
+        # Gathering the secrets takes milliseconds, too long for every log
+        # line: gather again only when the settings or the environment change.
+        fingerprint = (id(getattr(settings, "_wrapped", None)), tuple(os.environ.items()))
+        if fingerprint != self._secrets_for:
+            self._secrets, self._secrets_for = known_secrets(), fingerprint
+        return self._secrets

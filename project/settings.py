@@ -295,8 +295,9 @@ LOGGING = {
         # the vendor call leaks into logs by accident.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
-        # Django's own handlers, with the secrets filter: without this entry
-        # its default console handler prints django.request lines unfiltered.
-        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+        # Django's own e-mail handler, with the secrets filter; its lines reach
+        # the console through the root logger (its default console handler,
+        # without the filter, would print django.request lines a second time).
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
     },
 }
