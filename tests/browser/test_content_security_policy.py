@@ -6,7 +6,7 @@ Chromium reports each blocked inline script or style as a
 
 import pytest
 
-from cutouts.models import Export, Image, UploadBatch
+from cutouts.models import Export, Image, Render, UploadBatch
 from tests.studio_images import processed
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,6 +30,14 @@ def _complain(complaints: list[str], message) -> None:
     if message.location.get("url", "").endswith("/favicon.ico"):
         return
     complaints.append(f"{message.type}: {message.text} ({message.location.get('url')})")
+
+
+# True once the element fills `share` of its bar's width.
+SHARE_OF_ITS_BAR = """([selector, share]) => {
+  const element = document.querySelector(selector);
+  const filled = element.getBoundingClientRect().width / element.parentElement.clientWidth;
+  return Math.abs(filled - share) < 0.02;
+}"""
 
 
 @pytest.fixture
@@ -93,3 +101,17 @@ def test_django_rqs_job_list_runs_its_one_inline_script(visit):
     # fails on its own; the policy lets it run (allowed by its hash) and blocks nothing.
     assert [found for found in complaints if "Content Security Policy" in found] == []
     assert any("actions is not a function" in found for found in complaints)
+
+
+def test_progress_bars_still_show_their_widths_without_style_attributes(visit, page, admin_user):
+    image = processed(admin_user, "chair.jpg")
+    batch = UploadBatch.objects.create(owner=admin_user)
+    Image.objects.filter(pk=image.pk).update(batch=batch)
+    export = Export.objects.create(owner=admin_user, preset="amazon-main", spec={}, total=2)
+    Render.objects.create(image=image, export=export, spec={}, status=Render.Status.DONE)
+
+    assert visit(f"/batches/{batch.pk}/") == []
+    # The bars grow with a CSS transition: wait for them to settle at their share.
+    page.wait_for_function(SHARE_OF_ITS_BAR, arg=['[data-part="done"]', 1.0])
+    assert visit(f"/exports/{export.pk}/") == []
+    page.wait_for_function(SHARE_OF_ITS_BAR, arg=[".export-bar-fill", 0.5])
