@@ -6,6 +6,8 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.db import models
 
+from cutouts.filenames import safe_stem
+
 
 def _stored_name(prefix: str, filename: str) -> str:
     # Stored names never reuse the member's file name: no collisions, nothing
@@ -107,7 +109,8 @@ class Image(models.Model):
 
     @property
     def stem(self) -> str:
-        return PurePosixPath(self.original_name).stem or f"image-{self.pk}"
+        """The original's name without extension, safe in a ZIP or a download on any system."""
+        return safe_stem(PurePosixPath(self.original_name).stem, fallback=f"image-{self.pk}")
 
 
 class Matte(models.Model):

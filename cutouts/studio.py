@@ -371,9 +371,8 @@ def _write_zip(spool: Any, renders: Iterable[Render], *, preset: str) -> None:
     # Images are compressed already: storing them is as small, and much faster.
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
         for render in renders:
-            name = _unique_name(
-                f"{safe_stem(render.image.stem)}-{preset}", EXTENSIONS[render.format], taken
-            )
+            # The image's stem is already safe on Windows (cutouts.filenames).
+            name = _unique_name(f"{render.image.stem}-{preset}", EXTENSIONS[render.format], taken)
             with render.file.open("rb") as stored, archive.open(name, "w") as entry:
                 shutil.copyfileobj(stored, entry)
 
@@ -381,16 +380,11 @@ def _write_zip(spool: Any, renders: Iterable[Render], *, preset: str) -> None:
 def _unique_name(stem: str, extension: str, taken: set[str]) -> str:
     name, number = f"{stem}{extension}", 1
     # Case-insensitively: unzipped on macOS or Windows, "A.png" overwrites "a.png".
-    while name.lower() in taken:
+    while name.casefold() in taken:
         number += 1
         name = f"{stem}-{number}{extension}"
-    taken.add(name.lower())
+    taken.add(name.casefold())
     return name
-
-
-def safe_stem(stem: str) -> str:
-    """A file name's stem with nothing an unzipper could read as a folder."""
-    return stem.replace("/", "_").replace("\\", "_").lstrip(".") or "image"
 
 
 def export_file_name(export: Export) -> str:

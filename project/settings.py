@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "project.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -265,12 +266,71 @@ SESSION_COOKIE_SECURE = not DEBUG and envbool("SECURE_COOKIES", "true")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
+# Headers. Every response, media downloads, API answers and static files
+# included, says what it is (nosniff), keeps its address to this site and
+# shares no window with other sites. HSTS and the redirect to HTTPS are
+# opt-in (README "Behind HTTPS"): both break a site that is not on HTTPS yet.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "false")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
+# Behind a proxy that ends TLS, the header it sets on HTTPS requests (for
+# example X-Forwarded-Proto: https); trusted only when named, since anyone
+# can send that header to a server that is reached directly.
+_PROXY_SSL_HEADER = env("SECURE_PROXY_SSL_HEADER").strip().upper().replace("-", "_")
+if _PROXY_SSL_HEADER and not _PROXY_SSL_HEADER.startswith("HTTP_"):
+    _PROXY_SSL_HEADER = f"HTTP_{_PROXY_SSL_HEADER}"
+SECURE_PROXY_SSL_HEADER = (_PROXY_SSL_HEADER, "https") if _PROXY_SSL_HEADER else None
+# No inline script or style on our pages; project.headers relaxes style-src
+# (and allows one hashed script) under /admin/ only, for Django's admin and
+# django-rq's pages. Pictures come as data: and blob: URLs in the studio.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# Secrets never reach a page, an e-mail or a log line, whatever DEBUG says:
+# debug pages print settings, request.META (the whole environment under a
+# WSGI server) and frame locals, and admins' error e-mails carry the same.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "project.safe_errors.SecretsFilter"
+DEFAULT_EXCEPTION_REPORTER = "project.safe_errors.SecretsReporter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "scrub_secrets": {"()": "project.safe_errors.ScrubSecretsLogFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["scrub_secrets"]},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "scrub_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # httpx logs every request URL at INFO; keep it quiet so nothing about the
-    # vendor call leaks into logs by accident.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        # httpx logs every request URL at INFO; keep it quiet so nothing about
+        # the vendor call leaks into logs by accident.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # Django's own e-mail handler, with the secrets filter; its lines reach
+        # the console through the root logger (its default console handler,
+        # without the filter, would print django.request lines a second time).
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+    },
 }

@@ -35,10 +35,10 @@ def test_it_shows_one_progress_bar_of_the_whole_batch(alice_client, batch):
     assert (progress.waiting_credits, progress.in_progress) == (1, 1)
     body = response.content.decode()
     assert 'aria-valuemax="5" aria-valuenow="3"' in body
-    assert 'data-part="done" style="width: 40.00%"' in body
-    assert 'data-part="failed" style="width: 20.00%"' in body
-    assert 'data-part="waiting_credits" style="width: 20.00%"' in body
-    assert 'data-part="in_progress" style="width: 20.00%"' in body
+    assert 'data-part="done" data-width="40.00"' in body
+    assert 'data-part="failed" data-width="20.00"' in body
+    assert 'data-part="waiting_credits" data-width="20.00"' in body
+    assert 'data-part="in_progress" data-width="20.00"' in body
     assert '<strong data-count="done">2</strong>' in body
     assert '<strong data-count="total">5</strong>' in body
 
@@ -74,7 +74,7 @@ def test_an_empty_batch_says_so(alice_client, alice):
     body = alice_client.get(f"/batches/{batch.pk}/").content.decode()
 
     assert "No images were uploaded in this batch." in body
-    assert 'data-part="done" style="width: 0.00%"' in body
+    assert 'data-part="done" data-width="0.00"' in body
 
 
 def test_library_cards_and_the_image_page_link_to_the_batch(alice_client, batch):

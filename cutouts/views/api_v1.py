@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from cutouts import studio
+from cutouts.filenames import safe_file_name
 from cutouts.models import Image, Matte, Render
 from cutouts.presets import SpecError
 from cutouts.team_api import ApiError
@@ -75,7 +76,8 @@ def image_detail(request: HttpRequest, pk: int) -> JsonResponse:
 def image_original(request: HttpRequest, pk: int) -> FileResponse:
     image = _own_image(request, pk)
     content_type = CONTENT_TYPES.get(image.format, "application/octet-stream")
-    return _download(image.original, content_type=content_type, filename=image.original_name)
+    filename = safe_file_name(image.original_name, fallback=f"image-{image.pk}")
+    return _download(image.original, content_type=content_type, filename=filename)
 
 
 @api_endpoint("GET", "HEAD")

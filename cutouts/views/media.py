@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
+from cutouts.filenames import safe_file_name
 from cutouts.models import Matte
 from cutouts.selectors import image_for_user, render_for_user
 from cutouts.uploads import CONTENT_TYPES
@@ -24,7 +25,7 @@ def image_original(request: HttpRequest, pk: int) -> FileResponse:
     return _private_file(
         image.original,
         content_type=CONTENT_TYPES.get(image.format, "application/octet-stream"),
-        filename=image.original_name,
+        filename=safe_file_name(image.original_name, fallback=f"image-{image.pk}"),
         as_attachment=request.GET.get("download") == "1",
     )
 

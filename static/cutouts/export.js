@@ -3,10 +3,13 @@
 
 (function () {
   const page = document.querySelector(".export-page");
-  if (!page || page.dataset.status !== "running") return;
+  if (!page) return;
+  const fill = page.querySelector(".export-bar-fill");
+  // The width comes as data-width, not a style attribute: the Content-Security-Policy forbids those.
+  fill.style.width = `${fill.dataset.width}%`;
+  if (page.dataset.status !== "running") return;
   const POLL_MS = 1500;
   const bar = page.querySelector(".export-bar");
-  const fill = page.querySelector(".export-bar-fill");
   const done = page.querySelector(".export-done");
 
   async function poll() {

@@ -18,6 +18,11 @@
   const progress = document.querySelector(".batch-progress[data-batch-id]");
   let timer = null;
 
+  // Bars come with data-width, not a style attribute: the Content-Security-Policy forbids those.
+  for (const part of document.querySelectorAll("[data-width]")) {
+    part.style.width = `${part.dataset.width}%`;
+  }
+
   function pendingIds() {
     const ids = new Set();
     for (const item of document.querySelectorAll("[data-image-id][data-status]")) {
