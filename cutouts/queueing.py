@@ -7,8 +7,10 @@ each with its own workers, so a slow render never holds an upload back.
 import logging
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import django_rq
+import rq
 from django.conf import settings
 from django.utils import timezone
 from redis import Redis
@@ -31,8 +33,25 @@ EXPORT_JOB = "cutouts.jobs.build_export"
 # Zipping copies finished files; a ZIP job still running after this long is
 # stuck, and RQ stops it (the studio sweep then queues it again).
 EXPORT_JOB_TIMEOUT = 300
+# How often each worker cleans RQ's registries and tries to take over a dead
+# worker's scheduler (RQ's default is every ten minutes).
+WORKER_MAINTENANCE_SECONDS = 60
 # Statuses after which a job will never run again.
 _ENDED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+
+
+class Worker(rq.Worker):
+    """RQ's worker, checking every minute, not every ten, for a scheduler to take over.
+
+    A worker killed with kill -9 keeps its queues' scheduler lock for about a
+    minute; only a worker's periodic maintenance takes it over then, and until
+    it does, delayed jobs wait for enqueue_overdue. `rqworker` uses this class
+    (settings.RQ["WORKER_CLASS"]).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("maintenance_interval", WORKER_MAINTENANCE_SECONDS)
+        super().__init__(*args, **kwargs)
 
 
 def redis_connection() -> Redis:
@@ -128,10 +147,11 @@ def enqueue_overdue(*, grace: int) -> int:
 
     A worker's scheduler moves due jobs (back-off retries, rate-limit slot
     waits) onto their queue every second. A worker killed with kill -9 keeps
-    RQ's scheduler lock for a minute, and the other workers only try to take
-    it over every ten, so meanwhile nothing would run them. Each job is taken
-    out of the registry before it is queued, so it runs once even if a
-    scheduler comes back at the same moment.
+    RQ's scheduler lock for a minute, and another worker takes it over at its
+    next maintenance (see Worker), so meanwhile nothing would run them; nor
+    would anything if no worker ran a scheduler at all. Each job is taken out
+    of the registry before it is queued, so it runs once even if a scheduler
+    comes back at the same moment.
     """
     cutoff = current_timestamp() - grace
     moved = 0

@@ -118,8 +118,9 @@ RQ_QUEUES = {
     "renders": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
 }
 # Enqueue at once: the code decides when (uploads queue their job on commit
-# themselves, and must see a Redis failure where they can handle it).
-RQ = {"COMMIT_MODE": "auto"}
+# themselves, and must see a Redis failure where they can handle it). Workers
+# take over a killed worker's scheduler within minutes (cutouts.queueing.Worker).
+RQ = {"COMMIT_MODE": "auto", "WORKER_CLASS": "cutouts.queueing.Worker"}
 # The queue dashboard is linked as "Queue" at /admin/rq/; one link is enough.
 RQ_SHOW_ADMIN_LINK = False
 

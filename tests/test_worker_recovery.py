@@ -80,3 +80,10 @@ def test_a_job_already_taken_by_a_scheduler_is_not_queued_twice(queue_redis):
 
     assert queueing.enqueue_overdue(grace=15) == 0
     assert queue.job_ids == [job.id]
+
+
+def test_workers_try_every_minute_to_take_over_a_dead_workers_scheduler(queue_redis):
+    worker = django_rq.get_worker("default", "renders")
+
+    assert isinstance(worker, queueing.Worker)
+    assert worker.maintenance_interval == 60
