@@ -31,7 +31,7 @@ PROCESS_JOB = "cutouts.jobs.process_image"
 RENDER_JOB = "cutouts.jobs.run_render"
 EXPORT_JOB = "cutouts.jobs.build_export"
 # Zipping copies finished files; a ZIP job still running after this long is
-# stuck, and RQ stops it (the studio sweep then queues it again).
+# stuck, and RQ stops it (the export then fails).
 EXPORT_JOB_TIMEOUT = 300
 # How often each worker cleans RQ's registries and tries to take over a dead
 # worker's scheduler (RQ's default is every ten minutes).
