@@ -150,8 +150,9 @@ def enqueue_overdue(*, grace: int) -> int:
     RQ's scheduler lock for a minute, and another worker takes it over at its
     next maintenance (see Worker), so meanwhile nothing would run them; nor
     would anything if no worker ran a scheduler at all. Each job is taken out
-    of the registry before it is queued, so it runs once even if a scheduler
-    comes back at the same moment.
+    of the registry before it is queued, so two rescues never both queue it;
+    a scheduler queueing it at that very moment could, which is harmless:
+    every job claims its image or render first, so the two never work at once.
     """
     cutoff = current_timestamp() - grace
     moved = 0
