@@ -142,6 +142,23 @@ def jobs_lost(job_ids: list[str]) -> list[bool]:
     return [job is None or job.get_status(refresh=False) in _ENDED for job in jobs]
 
 
+def timed_out_after(job_id: str) -> int | None:
+    """The time-out a failed job ran out of, or None if it failed (or not) otherwise.
+
+    RQ stops a job at its time-out from inside; one stuck where that cannot
+    reach (a long call in C) is killed a minute later from outside. Either
+    way it failed after running at least its time-out.
+    """
+    job = Job.fetch_many([job_id], connection=redis_connection())[0]
+    if job is None or job.get_status(refresh=False) != JobStatus.FAILED:
+        return None
+    result = job.latest_result()
+    if job.started_at is None or job.timeout is None or result is None:
+        return None
+    ran = (result.created_at - job.started_at).total_seconds()
+    return int(job.timeout) if ran >= job.timeout else None
+
+
 def enqueue_overdue(*, grace: int) -> int:
     """Queue delayed jobs more than `grace` seconds past their time; how many.
 

@@ -39,6 +39,7 @@ from cutouts.queueing import (
     export_job_id,
     jobs_lost,
     render_job_id,
+    timed_out_after,
 )
 from cutouts.uploads import EXTENSIONS, UploadRejected, check_image, format_bytes
 
@@ -548,7 +549,8 @@ def sweep() -> int:
         if gone
     ]
     for render_id, _ in lost:
-        _fail(render_id, RENDER_STOPPED)
+        timeout = timed_out_after(render_job_id(render_id))
+        _fail(render_id, RENDER_TOO_SLOW.format(seconds=timeout) if timeout else RENDER_STOPPED)
     # A worker killed after a render settled never fed the member's next ones.
     waiting_members = (
         Render.objects.filter(status=Render.Status.QUEUED, waiting=True)

@@ -219,8 +219,9 @@ PROCESSING_STALE_SECONDS = envint("PROCESSING_STALE_SECONDS", 300)
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
 # A delayed job (a back-off retry, a wait for a rate-limit slot) still not run
 # this long after its time has lost its scheduler (a killed worker holds RQ's
-# scheduler lock for minutes); a periodic job, as often, queues it.
-SCHEDULED_JOB_GRACE_SECONDS = envint("SCHEDULED_JOB_GRACE_SECONDS", 15)
+# scheduler lock for a minute or two); a periodic job, run twice as often,
+# queues it. Schedulers look every second, so 10 s late is long lost.
+SCHEDULED_JOB_GRACE_SECONDS = envint("SCHEDULED_JOB_GRACE_SECONDS", 10)
 CREDIT_RECHECK_SECONDS = envint("CREDIT_RECHECK_SECONDS", 60)
 RATE_LIMIT_TOLERANCE_SECONDS = envfloat("RATE_LIMIT_TOLERANCE_SECONDS", 1.5)
 # Credits: checked every CREDIT_REFRESH_SECONDS for the dashboard; admins are

@@ -1,9 +1,15 @@
 """A render that runs past RENDER_JOB_TIMEOUT in a real worker is stopped and reported."""
 
+from datetime import timedelta
 from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from rq import Queue, SimpleWorker
 
 from cutouts import studio
 from cutouts.models import Render
+from cutouts.queueing import render_job_id
 from tests.studio_images import processed
 from tests.worker_fixtures import wait_until
 
@@ -67,3 +73,40 @@ def test_the_worker_goes_on_with_the_next_render_after_a_time_out(workers, alice
     assert stored_renders(settings.MEDIA_ROOT) == [
         settings.MEDIA_ROOT / Render.objects.get(pk=quick.pk).file.name
     ]
+
+
+@pytest.mark.django_db
+def test_a_render_whose_job_rq_stopped_at_its_time_out_is_reported_by_the_sweep(
+    alice, queue_redis, settings
+):
+    # As when RQ kills a work horse stuck in C past its time-out: the job
+    # failed after its whole time-out, and the render was never settled.
+    render = Render.objects.create(
+        image=processed(alice), created_by=alice, spec={}, status=Render.Status.QUEUED
+    )
+    Render.objects.filter(pk=render.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    queue = Queue("renders", connection=queue_redis)
+    queue.enqueue("time.sleep", 5, job_id=render_job_id(render.pk), job_timeout=1)
+    SimpleWorker([queue], connection=queue_redis).work(burst=True)
+
+    studio.sweep()
+
+    render.refresh_from_db()
+    assert render.status == Render.Status.FAILED
+    assert render.error == studio.RENDER_TOO_SLOW.format(seconds=1)
+
+
+@pytest.mark.django_db
+def test_a_render_whose_job_failed_quickly_is_reported_as_stopped(alice, queue_redis):
+    render = Render.objects.create(
+        image=processed(alice), created_by=alice, spec={}, status=Render.Status.QUEUED
+    )
+    Render.objects.filter(pk=render.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    queue = Queue("renders", connection=queue_redis)
+    queue.enqueue("math.sqrt", -1, job_id=render_job_id(render.pk), job_timeout=60)
+    SimpleWorker([queue], connection=queue_redis).work(burst=True)
+
+    studio.sweep()
+
+    render.refresh_from_db()
+    assert (render.status, render.error) == (Render.Status.FAILED, studio.RENDER_STOPPED)
