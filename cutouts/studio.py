@@ -353,7 +353,7 @@ def export_create(*, user: AbstractBaseUser, images: QuerySet[Image], preset: st
     return ExportCreated(export=export, skipped=len(picked) - len(ready))
 
 
-def export_room(limit: int) -> int:
+def _export_room(limit: int) -> int:
     """How many of a member's renders on the queue at once may be export renders.
 
     One place is kept free for a Save in the studio while an export runs. An
@@ -368,7 +368,7 @@ def _feed_export_renders(member_id: int) -> None:
     try:
         with transaction.atomic():
             _lock_member(member_id)
-            room = export_room(settings.RENDER_MAX_IN_FLIGHT_PER_MEMBER) - _in_flight(member_id)
+            room = _export_room(settings.RENDER_MAX_IN_FLIGHT_PER_MEMBER) - _in_flight(member_id)
             if room <= 0:
                 return
             fed = list(
