@@ -15,14 +15,14 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncDate, TruncDay, TruncHour
 from django.utils import timezone
 from redis.exceptions import RedisError
-from rq import Worker
+from rq import Queue, Worker
 from rq.cron import CronScheduler
 from rq.worker import WorkerStatus
 
 from cutouts import credits, pausing
 from cutouts.engines import LocalEngine, get_engine
 from cutouts.models import Alert, ApiCall, CreditSnapshot, Image, ProcessingState
-from cutouts.queueing import QUEUE
+from cutouts.queueing import QUEUE, RENDER_QUEUE
 
 # A shorter period's credit line has a point an hour, a longer one a point a day.
 HOURLY_UP_TO = timedelta(days=7)
@@ -236,31 +236,52 @@ def recent_failures() -> list[Image]:
 
 
 @dataclass(frozen=True)
-class QueueHealth:
-    reachable: bool
+class QueueStats:
     workers: int = 0
     busy_workers: int = 0
-    schedulers: int = 0  # `rqcron` processes running the periodic jobs
     waiting_jobs: int = 0  # on the queue, ready to run
     scheduled_jobs: int = 0  # due later: retries, and calls waiting for a rate-limit slot
     failed_jobs: int = 0  # jobs that crashed, kept a week for inspection
 
 
+@dataclass(frozen=True)
+class QueueHealth:
+    reachable: bool
+    processing: QueueStats = QueueStats()  # the "default" queue
+    renders: QueueStats = QueueStats()  # studio renders and export ZIPs
+    schedulers: int = 0  # `rqcron` processes running the periodic jobs
+
+    @property
+    def scheduled_jobs(self) -> int:
+        return self.processing.scheduled_jobs + self.renders.scheduled_jobs
+
+    @property
+    def failed_jobs(self) -> int:
+        return self.processing.failed_jobs + self.renders.failed_jobs
+
+
 def queue_health() -> QueueHealth:
     try:
-        queue = django_rq.get_queue(QUEUE)
-        workers = Worker.all(queue=queue)
+        processing = django_rq.get_queue(QUEUE)
         return QueueHealth(
             reachable=True,
-            workers=len(workers),
-            busy_workers=sum(w.get_state() == WorkerStatus.BUSY for w in workers),
-            schedulers=len(CronScheduler.all(queue.connection)),
-            waiting_jobs=queue.count,
-            scheduled_jobs=queue.scheduled_job_registry.count,
-            failed_jobs=queue.failed_job_registry.count,
+            processing=_queue_stats(processing),
+            renders=_queue_stats(django_rq.get_queue(RENDER_QUEUE)),
+            schedulers=len(CronScheduler.all(processing.connection)),
         )
     except RedisError:
         return QueueHealth(reachable=False)
+
+
+def _queue_stats(queue: Queue) -> QueueStats:
+    workers = Worker.all(queue=queue)
+    return QueueStats(
+        workers=len(workers),
+        busy_workers=sum(w.get_state() == WorkerStatus.BUSY for w in workers),
+        waiting_jobs=queue.count,
+        scheduled_jobs=queue.scheduled_job_registry.count,
+        failed_jobs=queue.failed_job_registry.count,
+    )
 
 
 @dataclass(frozen=True)
@@ -301,15 +322,25 @@ def needs_attention(
                 "meanwhile. Check that Redis is running at REDIS_URL.",
             )
         )
-    elif not queue.workers:
-        found.append(
-            Attention(
-                "bad",
-                "No worker is running",
-                "Images wait in the queue. Start one: python manage.py rqworker default "
-                "--with-scheduler",
+    else:
+        if not queue.processing.workers:
+            found.append(
+                Attention(
+                    "bad",
+                    "No worker is running",
+                    "Images wait in the queue. Start one: python manage.py rqworker default "
+                    "--with-scheduler",
+                )
             )
-        )
+        if not queue.renders.workers:
+            found.append(
+                Attention(
+                    "bad",
+                    "No render worker is running",
+                    "Studio renders and exports wait in their queue. Start one: "
+                    "python manage.py rqworker renders",
+                )
+            )
     if credit.failed and credit.latest is not None:
         found.append(
             Attention(

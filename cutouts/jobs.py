@@ -1,6 +1,8 @@
 """RQ jobs. Each loads ids and calls a service: everything here can run without a queue."""
 
-from cutouts import credits, pausing, pipeline, studio, sweeper
+from django.conf import settings
+
+from cutouts import credits, pausing, pipeline, queueing, studio, sweeper
 from cutouts.ratelimit import Reservation
 
 
@@ -30,3 +32,7 @@ def check_pause() -> bool:
 
 def refresh_credits() -> None:
     credits.credits_refresh()
+
+
+def enqueue_overdue() -> int:
+    return queueing.enqueue_overdue(grace=settings.SCHEDULED_JOB_GRACE_SECONDS)

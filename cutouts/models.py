@@ -202,6 +202,9 @@ class Render(models.Model):
     preset = models.CharField(max_length=80, blank=True)  # slug, for the download name
     spec = models.JSONField()
     status = models.CharField(max_length=20, choices=Status, default=Status.DONE)
+    # An export's render not on the job queue yet: exports feed their renders
+    # to it a few at a time (cutouts.studio), so one member cannot fill it.
+    waiting = models.BooleanField(default=False)
     error = models.CharField(max_length=500, blank=True)
     file = models.FileField(upload_to=render_path, max_length=255, blank=True)
     format = models.CharField(max_length=10, blank=True)
@@ -211,7 +214,11 @@ class Render(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["image", "-created_at"])]
+        indexes = [
+            models.Index(fields=["image", "-created_at"]),
+            # A member's renders on the way, counted at every Save.
+            models.Index(fields=["created_by", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"Render {self.pk} of {self.image}"

@@ -357,7 +357,12 @@ def openapi_document(*, server_url: str, rate_limit: int, wait_seconds: float) -
                     },
                     "responses": {
                         "202": _json(_ref("Render"), "The render, queued."),
-                        **_errors(400, 401, 404, 429),
+                        **_errors(400, 401, 404),
+                        "429": _json(
+                            _ref("Error"),
+                            "Over your token's per-minute limit, or you have as many renders "
+                            "on the way as you may: poll one until it has finished.",
+                        ),
                     },
                 }
             },

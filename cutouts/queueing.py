@@ -1,30 +1,57 @@
-"""The job queue: putting images and studio renders on it, and the Redis pieces workers share."""
+"""The job queues: putting images and studio renders on them, and the Redis pieces workers share.
+
+Processing runs on "default", studio renders and export ZIPs on "renders",
+each with its own workers, so a slow render never holds an upload back.
+"""
 
 import logging
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import django_rq
+import rq
 from django.conf import settings
 from django.utils import timezone
 from redis import Redis
 from redis.exceptions import RedisError
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.utils import current_timestamp
 
 from cutouts.models import Image
 from cutouts.ratelimit import RateLimiter, Reservation
 
 logger = logging.getLogger(__name__)
 
-QUEUE = "default"
+QUEUE = "default"  # processing, and the periodic jobs
+RENDER_QUEUE = "renders"  # studio renders and export ZIPs
+QUEUES = (QUEUE, RENDER_QUEUE)
 PROCESS_JOB = "cutouts.jobs.process_image"
 RENDER_JOB = "cutouts.jobs.run_render"
 EXPORT_JOB = "cutouts.jobs.build_export"
-# Compositing one full-size image takes seconds; a job still running after
-# this long is stuck, and RQ stops it (the studio sweep then fails its render).
-STUDIO_JOB_TIMEOUT = 300
+# Zipping copies finished files; a ZIP job still running after this long is
+# stuck, and RQ stops it (the export then fails).
+EXPORT_JOB_TIMEOUT = 300
+# How often each worker cleans RQ's registries and tries to take over a dead
+# worker's scheduler (RQ's default is every ten minutes).
+WORKER_MAINTENANCE_SECONDS = 60
 # Statuses after which a job will never run again.
 _ENDED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+
+
+class Worker(rq.Worker):
+    """RQ's worker, checking every minute, not every ten, for a scheduler to take over.
+
+    A worker killed with kill -9 keeps its queues' scheduler lock for about a
+    minute; only a worker's periodic maintenance takes it over then, and until
+    it does, delayed jobs wait for enqueue_overdue. `rqworker` uses this class
+    (settings.RQ["WORKER_CLASS"]).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("maintenance_interval", WORKER_MAINTENANCE_SECONDS)
+        super().__init__(*args, **kwargs)
 
 
 def redis_connection() -> Redis:
@@ -82,19 +109,28 @@ def export_job_id(export_id: int) -> str:
 
 
 def enqueue_render(render_id: int) -> None:
-    _enqueue_studio_job(RENDER_JOB, render_id, job_id=render_job_id(render_id))
+    # Past RENDER_JOB_TIMEOUT RQ raises JobTimeoutException in the job, which
+    # fails the render as too slow (cutouts.studio.render_run).
+    _enqueue_studio_job(
+        RENDER_JOB,
+        render_id,
+        job_id=render_job_id(render_id),
+        timeout=settings.RENDER_JOB_TIMEOUT,
+    )
 
 
 def enqueue_export(export_id: int) -> None:
-    _enqueue_studio_job(EXPORT_JOB, export_id, job_id=export_job_id(export_id))
+    _enqueue_studio_job(
+        EXPORT_JOB, export_id, job_id=export_job_id(export_id), timeout=EXPORT_JOB_TIMEOUT
+    )
 
 
-def _enqueue_studio_job(function: str, object_id: int, *, job_id: str) -> None:
-    django_rq.get_queue(QUEUE).enqueue(
+def _enqueue_studio_job(function: str, object_id: int, *, job_id: str, timeout: int) -> None:
+    django_rq.get_queue(RENDER_QUEUE).enqueue(
         function,
         object_id,
         job_id=job_id,
-        job_timeout=STUDIO_JOB_TIMEOUT,
+        job_timeout=timeout,
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
     )
@@ -104,3 +140,50 @@ def jobs_lost(job_ids: list[str]) -> list[bool]:
     """For each job id: True when Redis no longer has the job waiting or running."""
     jobs = Job.fetch_many(job_ids, connection=redis_connection())
     return [job is None or job.get_status(refresh=False) in _ENDED for job in jobs]
+
+
+def timed_out_after(job_id: str) -> int | None:
+    """The time-out a failed job ran out of, or None if it failed (or not) otherwise.
+
+    RQ stops a job at its time-out from inside; one stuck where that cannot
+    reach (a long call in C) is killed a minute later from outside. Either
+    way it failed after running at least its time-out.
+    """
+    job = Job.fetch_many([job_id], connection=redis_connection())[0]
+    if job is None or job.get_status(refresh=False) != JobStatus.FAILED:
+        return None
+    result = job.latest_result()
+    if job.started_at is None or job.timeout is None or result is None:
+        return None
+    ran = (result.created_at - job.started_at).total_seconds()
+    return int(job.timeout) if ran >= job.timeout else None
+
+
+def enqueue_overdue(*, grace: int) -> int:
+    """Queue delayed jobs more than `grace` seconds past their time; how many.
+
+    A worker's scheduler moves due jobs (back-off retries, rate-limit slot
+    waits) onto their queue every second. A worker killed with kill -9 keeps
+    RQ's scheduler lock for a minute, and another worker takes it over at its
+    next maintenance (see Worker), so meanwhile nothing would run them; nor
+    would anything if no worker ran a scheduler at all. Each job is taken out
+    of the registry before it is queued, so two rescues never both queue it;
+    a scheduler queueing it at that very moment could, which is harmless:
+    every job claims its image or render first, so the two never work at once.
+    """
+    cutoff = current_timestamp() - grace
+    moved = 0
+    for name in QUEUES:
+        registry = django_rq.get_queue(name).scheduled_job_registry
+        for job_id in registry.get_jobs_to_schedule(cutoff):
+            try:
+                registry.requeue(job_id)
+            except InvalidJobOperation:
+                continue  # a scheduler took it meanwhile
+            except NoSuchJobError:
+                registry.remove(job_id)  # expired: nothing left to run
+                continue
+            moved += 1
+    if moved:
+        logger.warning("Queued %d delayed jobs no scheduler ran in time", moved)
+    return moved

@@ -17,16 +17,18 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image as PILImage
 from redis.exceptions import RedisError
+from rq.timeouts import JobTimeoutException
 
 from cutouts import compositor, proxy
 from cutouts.models import Backdrop, Export, Image, Matte, Preset, Render
@@ -37,6 +39,7 @@ from cutouts.queueing import (
     export_job_id,
     jobs_lost,
     render_job_id,
+    timed_out_after,
 )
 from cutouts.uploads import EXTENSIONS, UploadRejected, check_image, format_bytes
 
@@ -47,6 +50,10 @@ CUSTOM = "custom"
 DISPLAY_JPEG_QUALITY = 88
 QUEUE_AWAY = "The job queue is unavailable right now. Try again in a moment."
 RENDER_STOPPED = "The render stopped before it finished. Save it again."
+RENDER_TOO_SLOW = (
+    "The render took longer than {seconds} s and was stopped. "
+    "Try a smaller size or lighter effects."
+)
 # A job is queued just after its transaction commits; give it that long before
 # judging that Redis lost it.
 _SWEEP_GRACE = timedelta(seconds=30)
@@ -54,6 +61,10 @@ _SWEEP_GRACE = timedelta(seconds=30)
 
 class StudioError(ValueError):
     """A request the studio refuses; the message is for the member, as it is."""
+
+
+class RenderLimitReached(StudioError):
+    """The member has as many renders on the queue as they may: nothing was created."""
 
 
 class _RenderFailed(Exception):
@@ -155,6 +166,8 @@ def render_create(
     slug, spec = _resolve(spec_or_preset)
     _check_backdrop(spec, user)
     with transaction.atomic():
+        _lock_member(user.pk)
+        _check_in_flight(user.pk)
         render = Render.objects.create(
             image=image, created_by=user, preset=slug, spec=spec, status=Render.Status.QUEUED
         )
@@ -177,6 +190,29 @@ def _check_backdrop(spec: dict[str, Any], user: AbstractBaseUser) -> None:
         raise StudioError("Choose one of your own background pictures.")
 
 
+def _lock_member(member_id: int) -> None:
+    # Saves and export feeding of one member take turns, so two at once
+    # cannot both see room for one more render.
+    list(get_user_model().objects.select_for_update().filter(pk=member_id).values_list("pk"))
+
+
+def _in_flight(member_id: int) -> int:
+    """The member's renders on the job queue or running, export renders fed to it included."""
+    return Render.objects.filter(
+        created_by_id=member_id, status=Render.Status.QUEUED, waiting=False
+    ).count()
+
+
+def _check_in_flight(member_id: int) -> None:
+    limit = settings.RENDER_MAX_IN_FLIGHT_PER_MEMBER
+    in_flight = _in_flight(member_id)
+    if in_flight >= limit:
+        raise RenderLimitReached(
+            f"You have {in_flight} renders on the way already, the most at once. "
+            "Save again when one has finished."
+        )
+
+
 def _queue_render(render_id: int) -> None:
     try:
         enqueue_render(render_id)
@@ -194,11 +230,21 @@ def render_run(*, render_id: int) -> None:
         _render(render)
     except _RenderFailed as failure:
         _fail(render.pk, str(failure))
+    except JobTimeoutException:
+        # RQ stopped it at RENDER_JOB_TIMEOUT (cutouts.queueing), perhaps in the
+        # middle of a query: start afresh on a new database connection.
+        logger.warning("Render %s stopped: it ran past its time-out", render_id)
+        connection.close()
+        _fail(render.pk, RENDER_TOO_SLOW.format(seconds=settings.RENDER_JOB_TIMEOUT))
+        raise
     except Exception:
         logger.exception("Render %s failed unexpectedly", render_id)
         _fail(render.pk, "Something went wrong while rendering. Try again.")
         raise
     finally:
+        # Its place on the queue is free: the member's next export render may go.
+        if render.created_by_id:
+            _feed_export_renders(render.created_by_id)
         if render.export_id:
             _export_advance(render.export_id)
 
@@ -225,20 +271,28 @@ def _render(render: Render) -> None:
         rendered = compositor.render(original, matte, spec, backdrop=backdrop)
     except SpecError as error:
         raise _RenderFailed(str(error)) from error
-    render.file.save(f"render.{file_extension(spec)}", ContentFile(rendered.data), save=False)
-    stored_as = render.file.name
-    finished = Render.objects.filter(pk=render.pk, status=Render.Status.QUEUED).update(
-        status=Render.Status.DONE,
-        error="",
-        file=stored_as,
-        format=rendered.format,
-        width=rendered.width,
-        height=rendered.height,
-        byte_size=len(rendered.data),
-    )
+    storage = render.file.storage
+    stored_as = render.file.field.generate_filename(render, f"render.{file_extension(spec)}")
+    try:
+        stored_as = storage.save(stored_as, ContentFile(rendered.data))
+        finished = Render.objects.filter(pk=render.pk, status=Render.Status.QUEUED).update(
+            status=Render.Status.DONE,
+            error="",
+            file=stored_as,
+            format=rendered.format,
+            width=rendered.width,
+            height=rendered.height,
+            byte_size=len(rendered.data),
+        )
+    except BaseException:
+        # Stopped while storing (its time-out) or not recorded: no file
+        # without its row, whole or half-written.
+        if storage.exists(stored_as):
+            storage.delete(stored_as)
+        raise
     if not finished:
         # Someone else settled it meanwhile (the sweep): theirs stands.
-        render.file.storage.delete(stored_as)
+        storage.delete(stored_as)
 
 
 def _backdrop_picture(spec: dict[str, Any], user_id: int | None) -> PILImage.Image | None:
@@ -291,24 +345,47 @@ def export_create(*, user: AbstractBaseUser, images: QuerySet[Image], preset: st
                 preset=chosen.slug,
                 spec=spec,
                 status=Render.Status.QUEUED,
+                waiting=True,
             )
             for image_id in ready
         )
-        transaction.on_commit(partial(_queue_export_renders, export.pk))
+        transaction.on_commit(partial(_feed_export_renders, user.pk))
     return ExportCreated(export=export, skipped=len(picked) - len(ready))
 
 
-def _queue_export_renders(export_id: int) -> None:
-    render_ids = Render.objects.filter(export_id=export_id).values_list("pk", flat=True)
+def _export_room(limit: int) -> int:
+    """How many of a member's renders on the queue at once may be export renders.
+
+    One place is kept free for a Save in the studio while an export runs. An
+    export of hundreds of images thus never fills the queue: every render of
+    another member waits behind a few of this member's, not all of them.
+    """
+    return max(1, limit - 1)
+
+
+def _feed_export_renders(member_id: int) -> None:
+    """Put the member's waiting export renders on the queue, oldest first, while there is room."""
     try:
-        for render_id in render_ids:
-            enqueue_render(render_id)
+        with transaction.atomic():
+            _lock_member(member_id)
+            room = _export_room(settings.RENDER_MAX_IN_FLIGHT_PER_MEMBER) - _in_flight(member_id)
+            if room <= 0:
+                return
+            fed = list(
+                Render.objects.filter(
+                    created_by_id=member_id, status=Render.Status.QUEUED, waiting=True
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)[:room]
+            )
+            Render.objects.filter(pk__in=fed).update(waiting=False)
+            # Queued before the commit, so the sweep never sees a fed render
+            # without its job; a render whose job runs first just runs.
+            for render_id in fed:
+                enqueue_render(render_id)
     except RedisError:
-        logger.warning("Redis is unavailable; export %s could not be queued", export_id)
-        Render.objects.filter(export_id=export_id, status=Render.Status.QUEUED).update(
-            status=Render.Status.FAILED, error=QUEUE_AWAY
-        )
-        _export_failed(export_id)
+        # They stay waiting; the sweep feeds them once Redis is back.
+        logger.warning("Redis is unavailable; export renders of member %s wait", member_id)
 
 
 def export_progress(export: Export) -> ExportProgress:
@@ -321,8 +398,8 @@ def export_progress(export: Export) -> ExportProgress:
 
 def _export_advance(export_id: int) -> None:
     # Every render checks after it has settled, so the last one to settle
-    # always sees none left queued; two may both see it, and export_zip
-    # makes sure only one archive is kept.
+    # always sees none left queued or waiting; two may both see it, and
+    # export_zip makes sure only one archive is kept.
     if Render.objects.filter(export_id=export_id, status=Render.Status.QUEUED).exists():
         return
     try:
@@ -452,12 +529,12 @@ def display_backdrop(backdrop: Backdrop) -> bytes:
 
 
 def sweep() -> int:
-    """Fail renders whose job Redis lost, and zip exports nobody will zip; how many."""
+    """Fail renders whose job Redis lost, feed waiting export renders, zip exports; how many."""
     settled = timezone.now() - _SWEEP_GRACE
     queued = list(
-        Render.objects.filter(status=Render.Status.QUEUED, created_at__lt=settled).values_list(
-            "pk", "export_id"
-        )
+        Render.objects.filter(
+            status=Render.Status.QUEUED, waiting=False, created_at__lt=settled
+        ).values_list("pk", "export_id")
     )
     lost = [
         (render_id, export_id)
@@ -467,7 +544,17 @@ def sweep() -> int:
         if gone
     ]
     for render_id, _ in lost:
-        _fail(render_id, RENDER_STOPPED)
+        timeout = timed_out_after(render_job_id(render_id))
+        _fail(render_id, RENDER_TOO_SLOW.format(seconds=timeout) if timeout else RENDER_STOPPED)
+    # A worker killed after a render settled never fed the member's next ones.
+    waiting_members = (
+        Render.objects.filter(status=Render.Status.QUEUED, waiting=True)
+        .exclude(created_by=None)
+        .values_list("created_by_id", flat=True)
+        .distinct()
+    )
+    for member_id in list(waiting_members):
+        _feed_export_renders(member_id)
     stalled = list(
         Export.objects.filter(status=Export.Status.RUNNING, created_at__lt=settled)
         .exclude(renders__status=Render.Status.QUEUED)

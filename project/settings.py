@@ -114,10 +114,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
-RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+# Processing on "default"; studio renders and export ZIPs on "renders", served
+# by their own workers, so processing never waits behind a long render.
+RQ_QUEUES = {
+    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
+    "renders": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
+}
 # Enqueue at once: the code decides when (uploads queue their job on commit
-# themselves, and must see a Redis failure where they can handle it).
-RQ = {"COMMIT_MODE": "auto"}
+# themselves, and must see a Redis failure where they can handle it). Workers
+# take over a killed worker's scheduler within minutes (cutouts.queueing.Worker).
+RQ = {"COMMIT_MODE": "auto", "WORKER_CLASS": "cutouts.queueing.Worker"}
 # The queue dashboard is linked as "Queue" at /admin/rq/; one link is enough.
 RQ_SHOW_ADMIN_LINK = False
 
@@ -241,6 +247,11 @@ PROCESSING_STALE_SECONDS = envint("PROCESSING_STALE_SECONDS", 300)
 # retry. Malformed replies are kept as long, to show the vendor.
 PAID_ANSWER_KEEP_DAYS = envfloat("PAID_ANSWER_KEEP_DAYS", 30.0)
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
+# A delayed job (a back-off retry, a wait for a rate-limit slot) still not run
+# this long after its time has lost its scheduler (a killed worker holds RQ's
+# scheduler lock for a minute or two); a periodic job, run twice as often,
+# queues it. Schedulers look every second, so 10 s late is long lost.
+SCHEDULED_JOB_GRACE_SECONDS = envint("SCHEDULED_JOB_GRACE_SECONDS", 10)
 CREDIT_RECHECK_SECONDS = envint("CREDIT_RECHECK_SECONDS", 60)
 RATE_LIMIT_TOLERANCE_SECONDS = envfloat("RATE_LIMIT_TOLERANCE_SECONDS", 1.5)
 # Credits: checked every CREDIT_REFRESH_SECONDS for the dashboard; admins are
@@ -250,6 +261,16 @@ CREDIT_REFRESH_SECONDS = envint("CREDIT_REFRESH_SECONDS", 900)
 CREDIT_LOW_THRESHOLD = envint("CREDIT_LOW_THRESHOLD", 50)
 CREDIT_EXPIRY_WARNING_DAYS = envint("CREDIT_EXPIRY_WARNING_DAYS", 14)
 PREVIEW_SIZE = envint("PREVIEW_SIZE", 1280)
+
+# The studio. `make run` starts RENDER_WORKERS workers for the "renders" queue
+# (the dashboard warns when none runs). A render still compositing after
+# RENDER_JOB_TIMEOUT seconds is stopped and fails as too slow. Each member may
+# have RENDER_MAX_IN_FLIGHT_PER_MEMBER renders on the queue at once; an
+# export's renders are fed to it that many at a time, so a big export waits its
+# turn instead of filling the queue.
+RENDER_WORKERS = envint("RENDER_WORKERS", 1)
+RENDER_JOB_TIMEOUT = envint("RENDER_JOB_TIMEOUT", 120)
+RENDER_MAX_IN_FLIGHT_PER_MEMBER = envint("RENDER_MAX_IN_FLIGHT_PER_MEMBER", 4)
 
 # The team API (/api/): requests a minute allowed per personal token and per
 # member, all their tokens together, so more tokens do not buy more calls (0

@@ -52,6 +52,11 @@ fi
 
 "$BIN/python" manage.py rqworker default --with-scheduler &
 pids+=($!)
+# Studio renders and export ZIPs on their own workers: processing never waits behind them.
+for _ in $(seq "${RENDER_WORKERS:-1}"); do
+  "$BIN/python" manage.py rqworker renders &
+  pids+=($!)
+done
 "$BIN/python" manage.py rqcron cutouts.cron &
 pids+=($!)
 

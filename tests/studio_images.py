@@ -9,6 +9,7 @@ from PIL import ImageDraw
 from rq import Queue, SimpleWorker
 
 from cutouts.models import Image, Matte
+from cutouts.queueing import QUEUES
 from tests.images import gradient, image_bytes
 from tests.uploading import upload
 
@@ -58,4 +59,5 @@ def processed(
 
 def work_off(connection) -> None:
     """Run every job queued so far, here: same process, same test transaction."""
-    SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+    queues = [Queue(name, connection=connection) for name in QUEUES]
+    SimpleWorker(queues, connection=connection).work(burst=True)

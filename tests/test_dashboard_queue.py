@@ -10,18 +10,27 @@ from rq import Worker
 from rq.cron import CronScheduler
 
 from cutouts.models import Image
+from cutouts.queueing import QUEUES
 from tests.ledger import image_row, snapshot
 
 pytestmark = pytest.mark.django_db
 
 
+def _registered(connection, name: str, *queues: str) -> Worker:
+    """A worker registered in Redis, as `rqworker` does when it starts."""
+    alive = Worker([django_rq.get_queue(q) for q in queues], connection=connection, name=name)
+    alive.register_birth()
+    return alive
+
+
 @pytest.fixture
 def worker(queue_redis):
-    """A worker registered in Redis, as `rqworker` does when it starts."""
-    alive = Worker([django_rq.get_queue("default")], connection=queue_redis, name="dash-test")
-    alive.register_birth()
-    yield alive
-    alive.register_death()
+    """One worker for processing and one for renders, as `make run` starts them."""
+    processing = _registered(queue_redis, "dash-test", "default")
+    renders = _registered(queue_redis, "dash-test-renders", "renders")
+    yield processing
+    processing.register_death()
+    renders.register_death()
 
 
 @pytest.fixture
@@ -69,6 +78,24 @@ def test_no_worker_is_something_to_fix(admin_client_, queue_redis):
     assert "python manage.py rqworker default --with-scheduler" in page
 
 
+def test_renders_are_counted_on_their_own_queue_with_their_own_workers(admin_client_, queue_redis):
+    processing = _registered(queue_redis, "dash-processing", "default")
+    django_rq.get_queue("renders").enqueue("cutouts.jobs.run_render", 1)
+    django_rq.get_queue("renders").enqueue("cutouts.jobs.run_render", 2)
+
+    page = admin_client_.get("/dashboard/").content.decode()
+    processing.register_death()
+
+    figures = stats(page)
+    assert figures["Workers alive"] == '1 <span class="muted">(0 busy)</span>'
+    assert figures["Jobs ready"] == "0"
+    assert figures["Render workers"] == "0"
+    assert figures["Renders ready"] == "2"
+    assert "No render worker is running" in page
+    assert "python manage.py rqworker renders" in page
+    assert "No worker is running" not in page
+
+
 def test_periodic_jobs_not_running_are_something_to_fix(admin_client_, worker):
     page = admin_client_.get("/dashboard/").content.decode()
 
@@ -77,7 +104,7 @@ def test_periodic_jobs_not_running_are_something_to_fix(admin_client_, worker):
 
 
 def test_redis_down_says_queue_unreachable(admin_client_, settings):
-    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:9/0"}}
+    settings.RQ_QUEUES = {name: {"URL": "redis://127.0.0.1:9/0"} for name in QUEUES}
 
     response = admin_client_.get("/dashboard/")
 

@@ -14,8 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_any_number_of_renders_and_an_export_leave_the_ledger_unchanged(
-    api, alice, queue_redis, django_capture_on_commit_callbacks
+    api, alice, queue_redis, django_capture_on_commit_callbacks, settings
 ):
+    # All saved before any runs (test_studio_render_limit checks the limit).
+    settings.RENDER_MAX_IN_FLIGHT_PER_MEMBER = 30
     images = []
     for seed in range(3):
         uploaded = SimpleUploadedFile(f"photo-{seed}.jpg", product_photo(seed))

@@ -10,13 +10,14 @@ from PIL import Image as PILImage
 from cutouts import studio
 from cutouts.models import Matte, Render
 from cutouts.presets import SpecError
+from cutouts.queueing import QUEUES
 from tests.studio_images import processed, work_off
 from tests.uploading import upload
 
 pytestmark = pytest.mark.django_db
 
 # Redis as seen when it is down: nothing listens there.
-CLOSED_PORT = {"default": {"URL": "redis://127.0.0.1:1/0"}}
+CLOSED_PORT = {name: {"URL": "redis://127.0.0.1:1/0"} for name in QUEUES}
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_a_bad_spec_is_refused_with_a_clear_message_and_nothing_is_queued(alice,
         studio.render_create(image=image, spec_or_preset={"edges": {"feather": 90}}, user=alice)
 
     assert not Render.objects.filter(created_by=alice).exists()
-    assert queue_redis.llen("rq:queue:default") == 0
+    assert queue_redis.llen("rq:queue:renders") == 0
 
 
 def test_an_unknown_preset_is_refused(alice):

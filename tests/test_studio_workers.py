@@ -5,6 +5,7 @@ import zipfile
 
 from cutouts import studio
 from cutouts.models import ApiCall, Export, Image, Render
+from cutouts.queueing import QUEUES
 from tests.studio_images import processed
 from tests.worker_fixtures import wait_until
 
@@ -15,7 +16,7 @@ def test_real_workers_render_and_zip_an_export(workers, alice):
     created = studio.export_create(
         user=alice, images=Image.objects.filter(owner=alice), preset="amazon-main"
     )
-    workers.start(2, cron=False)
+    workers.start(2, cron=False, queues=QUEUES)
 
     def zipped() -> bool:
         return Export.objects.get(pk=created.export.pk).status != Export.Status.RUNNING

@@ -12,13 +12,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import django_rq
 import pytest
 from django.conf import settings as django_settings
 
+from cutouts.queueing import QUEUE
 from tests.sandbox_fixtures import point_at_sandbox
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,8 +58,12 @@ class Workers:
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen] = []
 
-    def start(self, count: int = 1, *, cron: bool = True) -> list[subprocess.Popen]:
-        started = [self._spawn(["rqworker", "default", "--with-scheduler"]) for _ in range(count)]
+    def start(
+        self, count: int = 1, *, cron: bool = True, queues: Iterable[str] = (QUEUE,)
+    ) -> list[subprocess.Popen]:
+        """`count` workers serving `queues` (processing only, unless told), and the cron."""
+        command = ["rqworker", *queues, "--with-scheduler"]
+        started = [self._spawn(command) for _ in range(count)]
         if cron:
             started.append(self._spawn(["rqcron", "cutouts.cron"]))
         return started

@@ -99,6 +99,8 @@ def render_create(request: HttpRequest, pk: int) -> JsonResponse:
         raise ApiError(400, 'Name a preset: {"preset": "<slug>"} (see /presets).')
     try:
         render = studio.render_create(image=image, spec_or_preset=preset, user=request.user)
+    except studio.RenderLimitReached as error:
+        raise ApiError(429, str(error)) from error
     except (studio.StudioError, SpecError) as error:
         raise ApiError(400, str(error)) from error
     response = JsonResponse(_render_json(request, render), status=202)

@@ -127,7 +127,8 @@ def _render_save(request: HttpRequest, image: Image) -> HttpResponse:
         )
     except (StudioError, SpecError) as error:
         if _wants_json(request):
-            return JsonResponse({"error": str(error)}, status=400)
+            status = 429 if isinstance(error, studio.RenderLimitReached) else 400
+            return JsonResponse({"error": str(error)}, status=status)
         messages.error(request, str(error))
         return redirect("studio", pk=image.pk)
     if _wants_json(request):

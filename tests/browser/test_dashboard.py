@@ -12,6 +12,7 @@ from rq.cron import CronScheduler
 
 from cutouts.credits import credits_refresh
 from cutouts.pipeline import image_process
+from cutouts.queueing import QUEUES
 from cutouts.uploads import image_upload
 from tests.images import image_bytes
 
@@ -23,9 +24,9 @@ def api(api, settings, queue_redis):
     settings.CREDIT_LOW_THRESHOLD = 50
     expires = datetime.now(UTC) + timedelta(days=200)
     api.configure(credits=250, expires_at=f"{expires:%Y-%m-%d %H:%M:%S}")
-    # A worker and the periodic jobs, registered as running ones register.
-    queue = django_rq.get_queue("default")
-    worker = Worker([queue], connection=queue_redis, name="browser-test")
+    # A worker for both queues and the periodic jobs, registered as running ones register.
+    queues = [django_rq.get_queue(name) for name in QUEUES]
+    worker = Worker(queues, connection=queue_redis, name="browser-test")
     worker.register_birth()
     scheduler = CronScheduler(connection=queue_redis, name="browser-test-cron")
     scheduler.register_birth()

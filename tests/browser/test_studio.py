@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from cutouts.models import ApiCall, Image
 from cutouts.pipeline import image_process
+from cutouts.queueing import QUEUES
 from cutouts.uploads import batch_start, image_upload
 from tests.studio_images import product_photo
 
@@ -76,7 +77,7 @@ def test_a_member_styles_saves_downloads_and_exports_a_batch_without_the_api(
     assert set(Image.objects.values_list("status", flat=True)) == {Image.Status.DONE}
     ledger = ApiCall.objects.count()
     charges = sandbox.state()["charges"]
-    workers.start(2, cron=False)
+    workers.start(2, cron=False, queues=QUEUES)
     sign_in(alice)
 
     # Open the first photo, then the studio.
