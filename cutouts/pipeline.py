@@ -99,9 +99,10 @@ def _process(image: Image, reservation: Reservation | None) -> None:
 @contextmanager
 def _bytes_lock(image: Image) -> Iterator[bool]:
     """Hold the picture's bytes while asking for and storing their matte, once at a time."""
-    lock = redis_connection().lock(
-        f"cutouts:bytes:{image.sha256}", timeout=settings.PROCESS_JOB_TIMEOUT
-    )
+    # A claim older than PROCESSING_STALE_SECONDS lost its worker and is queued
+    # again by the sweeper: the lock of a killed job must be gone by then too.
+    timeout = min(settings.PROCESS_JOB_TIMEOUT, settings.PROCESSING_STALE_SECONDS)
+    lock = redis_connection().lock(f"cutouts:bytes:{image.sha256}", timeout=timeout)
     acquired = lock.acquire(blocking=False)
     try:
         yield acquired

@@ -6,11 +6,7 @@ done, a malformed reply that holds a matte costs one credit and no more, and
 the ledger's charged and maybe-charged calls add up to the sandbox's charges.
 """
 
-import os
-import signal
-import subprocess
 from collections import Counter
-from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -39,32 +35,6 @@ def mattes_made_beforehand(sandbox, images: list[Image]) -> None:
             with image.original.open("rb") as stored:
                 client.alpha_matte_base64(proxy.build_proxy(stored.read()).jpeg)
     sandbox.reset()
-
-
-def kill_with_its_job(workers, worker: subprocess.Popen) -> None:
-    """kill -9 the worker and the work horse it forked for its job.
-
-    RQ puts the horse in a process group of its own, so killing the worker's
-    group alone leaves the job running to its end.
-    """
-    horses = [pid for pid in _pids() if _parent(pid) == worker.pid]
-    assert horses, "the worker had no job running"
-    workers.kill(worker)
-    for horse in horses:
-        os.kill(horse, signal.SIGKILL)
-
-
-def _pids() -> list[int]:
-    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # "pid (name) state ppid ...": the name may hold spaces and brackets.
-    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def settled() -> bool:
@@ -119,7 +89,7 @@ def test_a_call_whose_worker_was_killed_is_on_the_ledger_as_maybe_charged(worker
         message="the call reached the sandbox",
     )
 
-    kill_with_its_job(workers, worker)
+    workers.kill(worker)
 
     # Seen from here, another connection: the row was committed before the call.
     assert list(image.api_calls.values_list("outcome", "charge")) == [("sent", "maybe")]

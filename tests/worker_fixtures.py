@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import django_rq
@@ -69,8 +70,16 @@ class Workers:
         return started
 
     def kill(self, process: subprocess.Popen) -> None:
-        """kill -9, the worker and the job it forked: nothing gets to clean up."""
+        """kill -9, the worker and the job it forked: nothing gets to clean up.
+
+        RQ puts the work horse in a process group of its own, so killing the
+        worker's group alone would leave the job running to its end.
+        """
+        horses = [pid for pid in _pids() if _parent(pid) == process.pid]
         os.killpg(process.pid, signal.SIGKILL)
+        for horse in horses:
+            with suppress(ProcessLookupError):
+                os.kill(horse, signal.SIGKILL)
         process.wait()
 
     def stop_all(self) -> None:
@@ -132,3 +141,16 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, message: str) -
             return
         time.sleep(0.2)
     pytest.fail(f"Timed out after {timeout} s: {message}")
+
+
+def _pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # "pid (name) state ppid ...": the name may hold spaces and brackets.
+    return int(stat.rsplit(")", 1)[1].split()[1])
