@@ -44,10 +44,10 @@ from tests.studio_images import processed
 pytestmark = pytest.mark.django_db
 LIMITS = compositor.RenderLimits(max_pixels=50_000_000, max_upscale=10, max_effect_px=500)
 
-# Walks of every URL (about 170 requests each), about 1,500 requests in all;
+# Walks of every URL (206 requests each), about 2,500 requests in all;
 # 650 more with a spec or JSON body; 1,000 specs checked without a request.
 EXAMPLES = {
-    "walks": 10,
+    "walks": 12,
     "studio": 250,
     "presets": 150,
     "api": 250,
