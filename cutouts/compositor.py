@@ -230,9 +230,11 @@ def _check_pixels(size: tuple[int, int], limits: RenderLimits) -> None:
 
 
 def _check_scale(spec: dict[str, Any], scale: float, limits: RenderLimits) -> None:
-    if scale > limits.max_upscale:
+    # Judged as shown, to three figures: "10.04 times; the limit is 10" would read as a mistake.
+    enlarged = float(f"{scale:.3g}")
+    if enlarged > limits.max_upscale:
         raise SpecError(
-            f"The photo would be enlarged {scale:.3g} times; the limit is {limits.max_upscale:g}."
+            f"The photo would be enlarged {enlarged:g} times; the limit is {limits.max_upscale:g}."
         )
     edges, shadow = spec["edges"], spec["shadow"]
     sizes = [("edge shift", abs(edges["shift"])), ("edge feather", edges["feather"])]
