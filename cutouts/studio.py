@@ -118,7 +118,8 @@ def preset_get(slug: str) -> PresetChoice:
 def preset_create(*, name: str, spec: Any, created_by: AbstractBaseUser) -> Preset:
     """Add a team preset (admins only: the view checks). Raises StudioError or SpecError."""
     name = name.strip()
-    slug = slugify(name)
+    # Cut to the column: "ﬃ" is one character of a name and three of its slug.
+    slug = slugify(name)[: Preset._meta.get_field("slug").max_length].strip("-")
     if not slug:
         raise StudioError("Give the preset a name with at least one letter or digit.")
     if (

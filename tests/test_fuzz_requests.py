@@ -60,8 +60,10 @@ FUZZ = fuzz_settings(
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
     ],
-    # Nothing written into the tree: each run draws afresh.
+    # Nothing written into the tree: each run draws afresh, and a failure
+    # prints the @reproduce_failure line that replays it.
     database=None,
+    print_blob=True,
 )
 
 
