@@ -3,9 +3,11 @@
 Every URL the app routes is walked from the resolver, as
 tests/test_authorization.py does, so a new one is fuzzed without a line here.
 Path parameters are real ids of the objects built below, or junk of the
-converter's shape; callers are the owner and an admin signed in, a personal
-API token, and nobody. After each request every stored row must still be one
-the app could have made, and every file in MEDIA_ROOT must belong to a row.
+converter's shape. Pages are called by the owner and an admin signed in, the
+team API with a personal token (who may call what is tests/test_authorization.py's
+concern), each with GET and POST. Once the walk is over, every stored row must
+still be one the app could have made, and every file in MEDIA_ROOT must belong
+to a row.
 
 Queued work never runs: the test's transaction never commits, so no job is
 enqueued, and nothing here waits for a worker.
