@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from cutouts.presets import aspect_ratio
+from cutouts.presets import SpecError, aspect_ratio
 
 # Alpha below this (1/8) is haze or noise, not subject, when cropping to the subject.
 SUBJECT_ALPHA = 32
@@ -102,6 +102,19 @@ class Rendered:
 
 
 @dataclass(frozen=True)
+class RenderLimits:
+    """What one render may cost, checked before any pixel work (settings RENDER_MAX_*).
+
+    Sizes are output pixels: a spec's pixel values scale with the output, so a
+    small shift on a photo enlarged 90 times is a 90 times wider morphology.
+    """
+
+    max_pixels: int
+    max_upscale: float
+    max_effect_px: int
+
+
+@dataclass(frozen=True)
 class _Layout:
     """Where the original lands on the output: out = scale · source + offset."""
 
@@ -134,6 +147,7 @@ def render(
     *,
     backdrop: Image.Image | None = None,
     full_size: tuple[int, int] | None = None,
+    limits: RenderLimits | None = None,
 ) -> Rendered:
     """Render `spec` (validated by cutouts.presets.validate_spec) for one image.
 
@@ -141,9 +155,10 @@ def render(
     size or smaller (a proxy's matte, upscaled here). `backdrop` is the upright
     picture of an "image" background. `full_size` is the full original's size
     when `original` is a smaller copy (a preview), so pixel settings shrink to match.
+    With `limits`, a render that would pass one raises SpecError before compositing.
     """
     output = spec["output"]
-    pixels = _composite(original, matte, spec, backdrop, full_size)
+    pixels = _composite(original, matte, spec, backdrop, full_size, limits)
     return Rendered(
         pixels, _encode_pixels(pixels, output["format"], output["quality"]), output["format"]
     )
@@ -155,14 +170,18 @@ def _composite(
     spec: dict[str, Any],
     backdrop: Image.Image | None,
     full_size: tuple[int, int] | None,
+    limits: RenderLimits | None,
 ) -> np.ndarray:
     """The finished pixels; every working array is freed on return, before encoding."""
-    original = original if original.mode == "RGB" else original.convert("RGB")
     alpha = _matte_array(matte, original.size)
     output, framing = spec["output"], spec["framing"]
     transparent_ok = output["format"] != "JPEG"
     linear = output["linear_light"]
     layout = _layout(original.size, _frame_box(alpha, framing["crop"]), framing, output)
+    if limits is not None:
+        _check_pixels(layout.size, limits)
+        _check_scale(spec, layout.scale, limits)
+    original = original if original.mode == "RGB" else original.convert("RGB")
     detail = original.width / full_size[0] if full_size else 1.0
     px = detail * layout.scale  # output pixels per pixel of the full-size original
 
@@ -176,6 +195,58 @@ def _composite(
             _paint_shadow(canvas, *shadow, linear=linear)
         _paint_subject(canvas, subject, spec["edges"]["decontaminate"], linear=linear)
     return _finish(canvas)
+
+
+def check_cost(
+    spec: dict[str, Any], limits: RenderLimits, *, size: tuple[int, int] | None = None
+) -> None:
+    """Raise SpecError naming the first of `limits` a render of `spec` would pass.
+
+    `size` is the upright original's; without it (a team preset) only the
+    canvas can be judged. Before the matte is read the subject's box is not
+    known: the whole photo stands in for it, which gives the smallest
+    enlargement, so nothing is refused here that could render; render() checks
+    again with the real box.
+    """
+    framing = spec["framing"]
+    if size is None:
+        if framing["canvas"]:
+            _check_pixels(_layout((1, 1), (0, 0, 1, 1), framing, spec["output"]).size, limits)
+        return
+    layout = _layout(size, (0, 0, *size), framing, spec["output"])
+    # Without a canvas the frame follows the box: the whole photo's may be
+    # too large when the subject's is not.
+    if framing["canvas"] or framing["crop"] == "none":
+        _check_pixels(layout.size, limits)
+    _check_scale(spec, layout.scale, limits)
+
+
+def _check_pixels(size: tuple[int, int], limits: RenderLimits) -> None:
+    pixels = size[0] * size[1]
+    if pixels > limits.max_pixels:
+        raise SpecError(
+            f"The output would be {pixels:,} pixels; the limit is {limits.max_pixels:,}."
+        )
+
+
+def _check_scale(spec: dict[str, Any], scale: float, limits: RenderLimits) -> None:
+    # Judged as shown, to three figures: "10.04 times; the limit is 10" would read as a mistake.
+    enlarged = float(f"{scale:.3g}")
+    if enlarged > limits.max_upscale:
+        raise SpecError(
+            f"The photo would be enlarged {enlarged:g} times; the limit is {limits.max_upscale:g}."
+        )
+    edges, shadow = spec["edges"], spec["shadow"]
+    sizes = [("edge shift", abs(edges["shift"])), ("edge feather", edges["feather"])]
+    if shadow["type"] != "none":
+        sizes.append(("shadow blur", shadow["blur"]))
+    for name, value in sizes:
+        scaled = round(value * scale)
+        if scaled > limits.max_effect_px:
+            raise SpecError(
+                f"The {name} would be {scaled:,} pixels at this size; "
+                f"the limit is {limits.max_effect_px:,}."
+            )
 
 
 def fit_within(image: Image.Image, max_side: int) -> Image.Image:

@@ -1,15 +1,20 @@
 """The dashboard's usage period: the last 7, 30 or 90 days, or from one day to another."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cutouts.dashboard import Period, period_between, period_last_days
 
 DAY_CHOICES = [7, 30, 90]
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+# No usage is older than the app, none is in the future; and far-off dates
+# overflow the date arithmetic (the day after 9999-12-31 does not exist).
+FIRST_DAY = date(2000, 1, 1)
+LOOK_AHEAD = timedelta(days=366)
 
 
 class UsagePeriodForm(forms.Form):
@@ -18,6 +23,12 @@ class UsagePeriodForm(forms.Form):
     )
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_start(self) -> date | None:
+        return _in_range(self.cleaned_data["start"])
+
+    def clean_end(self) -> date | None:
+        return _in_range(self.cleaned_data["end"])
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -50,3 +61,10 @@ class UsagePeriodForm(forms.Form):
         if self.cleaned_data["start"]:
             return None
         return self.cleaned_data["days"] or DEFAULT_DAYS
+
+
+def _in_range(day: date | None) -> date | None:
+    last = timezone.localdate() + LOOK_AHEAD
+    if day is not None and not FIRST_DAY <= day <= last:
+        raise ValidationError(f"Choose a day from {FIRST_DAY:%d %b %Y} to {last:%d %b %Y}.")
+    return day

@@ -51,8 +51,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from cutouts.inputs import InputError, parse_json
+
 MAX_CANVAS_PIXELS = 100_000_000
 MAX_SIDE = 20_000
+# A spec written out in full is about 600 characters and 3 levels deep
+# (spec → framing → canvas): room for whitespace and comments' worth of slack.
+SPEC_MAX_LENGTH = 20_000
+SPEC_MAX_DEPTH = 4
 
 DEFAULT_SPEC: dict[str, Any] = {
     "background": {"type": "transparent"},
@@ -99,7 +105,15 @@ class BuiltinPreset:
     spec: dict[str, Any]
 
 
-def validate_spec(raw: dict[str, Any]) -> dict[str, Any]:
+def spec_from_json(text: str) -> dict[str, Any]:
+    """A spec sent as JSON text, checked; SpecError says what is wrong."""
+    try:
+        return validate_spec(parse_json(text, max_length=SPEC_MAX_LENGTH, max_depth=SPEC_MAX_DEPTH))
+    except InputError as error:
+        raise SpecError(str(error)) from error
+
+
+def validate_spec(raw: Any) -> dict[str, Any]:
     """`raw` checked and completed with defaults; SpecError says what is wrong."""
     if not isinstance(raw, dict):
         raise SpecError("A render spec must be a JSON object.")
@@ -132,14 +146,14 @@ def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _no_unknown_keys(given: dict[str, Any], known: dict[str, Any], where: str) -> None:
-    unknown = sorted(set(given) - set(known))
+    unknown = sorted(str(key) for key in set(given) - set(known))
     if unknown:
         raise SpecError(f"Unknown setting in {where}: {', '.join(unknown)}.")
 
 
 def _typed(given: dict[str, Any], kinds: dict[str, dict[str, Any]], what: str) -> dict[str, Any]:
     kind = given.get("type", next(iter(kinds)))
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         raise SpecError(f"The {what} must be one of: {', '.join(kinds)}.")
     defaults = kinds[kind]
     _no_unknown_keys(given, {"type": None, **defaults}, f"the {kind} {what}")
@@ -217,8 +231,9 @@ def _output(given: dict[str, Any]) -> dict[str, Any]:
     _no_unknown_keys(given, defaults, "output")
     spec = {**defaults, **given}
     fmt = spec["format"]
-    fmt = fmt.upper() if isinstance(fmt, str) else fmt
-    fmt = _choice(_FORMAT_ALIASES.get(fmt, fmt), tuple(_FORMATS), "Format")
+    if isinstance(fmt, str):
+        fmt = _FORMAT_ALIASES.get(fmt.upper(), fmt.upper())
+    fmt = _choice(fmt, tuple(_FORMATS), "Format")
     max_side = spec["max_side"]
     if max_side is not None:
         max_side = _integer(max_side, "Largest side", 16, MAX_SIDE)
@@ -264,7 +279,8 @@ def _color(value: Any, label: str) -> str:
 
 
 def _choice(value: Any, choices: tuple[str, ...], label: str) -> str:
-    if value not in choices:
+    # A list or object never equals a word, and is not hashable either.
+    if not isinstance(value, str) or value not in choices:
         raise SpecError(f"{label} must be one of: {', '.join(choices)}.")
     return value
 
@@ -276,9 +292,9 @@ def _boolean(value: Any, label: str) -> bool:
 
 
 def _integer(value: Any, label: str, low: int, high: int | None) -> int:
-    # JSON has one number type: 20.0 is accepted as 20, 20.5 is not.
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not is_number or not math.isfinite(value) or value != int(value):
+    # JSON has one number type: 20.0 is accepted as 20, 20.5 is not. The
+    # checks compare before converting: a 400-digit int overflows float().
+    if not _is_number(value) or (isinstance(value, float) and not value.is_integer()):
         raise SpecError(f"{label} must be a whole number{_range(low, high)}.")
     if value < low or (high is not None and value > high):
         raise SpecError(f"{label} must be{_range(low, high)}.")
@@ -286,10 +302,15 @@ def _integer(value: Any, label: str, low: int, high: int | None) -> int:
 
 
 def _number(value: Any, label: str, low: float, high: float) -> float:
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not is_number or not math.isfinite(value) or not low <= value <= high:
+    if not _is_number(value) or not low <= value <= high:
         raise SpecError(f"{label} must be a number{_range(low, high)}.")
     return float(value)
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _range(low: float, high: float | None) -> str:

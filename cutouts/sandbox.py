@@ -473,7 +473,8 @@ def image_from_json_body(body: bytes) -> bytes:
     """
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: nesting deeper than the parser goes, [[[[…]]]].
         raise Refusal(400, "Validation Error - Invalid JSON") from None
     if not isinstance(payload, dict) or "image_base64" not in payload:
         raise Refusal(400, "Validation Error - missing image_base64 field")

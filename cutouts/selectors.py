@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from cutouts.inputs import parse_id
 from cutouts.models import Image, Matte, ProcessingState, Render, UploadBatch
 from cutouts.pipeline import CUTOUT_PRESET
 
@@ -41,8 +42,8 @@ def library_status_counts(*, user: AbstractBaseUser) -> dict[str, int]:
 def batch_for_user(*, user: AbstractBaseUser, pk: str | int) -> UploadBatch:
     """The uploader's own batch: images may only be added to one's own."""
     try:
-        return UploadBatch.objects.get(owner=user, pk=int(pk))
-    except (UploadBatch.DoesNotExist, ValueError) as error:
+        return UploadBatch.objects.get(owner=user, pk=_batch_id(pk))
+    except UploadBatch.DoesNotExist as error:
         raise Http404("No such upload batch.") from error
 
 
@@ -52,9 +53,17 @@ def batch_for_viewer(*, user: AbstractBaseUser, pk: str | int) -> UploadBatch:
     if not user.is_staff:
         batches = batches.filter(owner=user)
     try:
-        return batches.get(pk=int(pk))
-    except (UploadBatch.DoesNotExist, ValueError) as error:
+        return batches.get(pk=_batch_id(pk))
+    except UploadBatch.DoesNotExist as error:
         raise Http404("No such upload batch.") from error
+
+
+def _batch_id(pk: str | int) -> int:
+    # Posted ids that are not ids name no batch, like another member's.
+    batch_id = parse_id(pk)
+    if batch_id is None:
+        raise Http404("No such upload batch.")
+    return batch_id
 
 
 def batch_images(*, batch: UploadBatch) -> QuerySet[Image]:

@@ -129,7 +129,8 @@ def preset_get(slug: str) -> PresetChoice:
 def preset_create(*, name: str, spec: Any, created_by: AbstractBaseUser) -> Preset:
     """Add a team preset (admins only: the view checks). Raises StudioError or SpecError."""
     name = name.strip()
-    slug = slugify(name)
+    # Cut to the column: "ﬃ" is one character of a name and three of its slug.
+    slug = slugify(name)[: Preset._meta.get_field("slug").max_length].strip("-")
     if not slug:
         raise StudioError("Give the preset a name with at least one letter or digit.")
     if (
@@ -141,6 +142,7 @@ def preset_create(*, name: str, spec: Any, created_by: AbstractBaseUser) -> Pres
     if spec["background"]["type"] == "image":
         # Background pictures belong to one member; nobody else could use it.
         raise SpecError("A team preset cannot use a background picture.")
+    compositor.check_cost(spec, render_limits())
     return Preset.objects.create(name=name, slug=slug, spec=spec, created_by=created_by)
 
 
@@ -164,6 +166,7 @@ def render_create(
     if not Matte.objects.filter(image=image).exists():
         raise StudioError("This image is not processed yet: the studio needs its cutout.")
     slug, spec = _resolve(spec_or_preset)
+    compositor.check_cost(spec, render_limits(), size=(image.width, image.height))
     _check_backdrop(spec, user)
     with transaction.atomic():
         _lock_member(user.pk)
@@ -180,6 +183,14 @@ def _resolve(spec_or_preset: str | dict[str, Any]) -> tuple[str, dict[str, Any]]
         preset = preset_get(spec_or_preset)
         return preset.slug, validate_spec(preset.spec)
     return CUSTOM, validate_spec(spec_or_preset)
+
+
+def render_limits() -> compositor.RenderLimits:
+    return compositor.RenderLimits(
+        max_pixels=settings.RENDER_MAX_PIXELS,
+        max_upscale=settings.RENDER_MAX_UPSCALE,
+        max_effect_px=settings.RENDER_MAX_EFFECT_PX,
+    )
 
 
 def _check_backdrop(spec: dict[str, Any], user: AbstractBaseUser) -> None:
@@ -250,8 +261,13 @@ def render_run(*, render_id: int) -> None:
 
 
 def _render(render: Render) -> None:
+    # Checked again here: the spec was checked when queued, but a preset's
+    # rules or the limits may have changed since, and the subject's box is
+    # only known once the matte is read (compositor.render checks that).
+    limits = render_limits()
     try:
         spec = validate_spec(render.spec)
+        compositor.check_cost(spec, limits, size=(render.image.width, render.image.height))
     except SpecError as error:
         raise _RenderFailed(str(error)) from error
     matte_row = Matte.objects.filter(image_id=render.image_id).first()
@@ -268,7 +284,7 @@ def _render(render: Render) -> None:
     if matte.size != original.size:
         matte = proxy.upscale_matte(matte, original.size)
     try:
-        rendered = compositor.render(original, matte, spec, backdrop=backdrop)
+        rendered = compositor.render(original, matte, spec, backdrop=backdrop, limits=limits)
     except SpecError as error:
         raise _RenderFailed(str(error)) from error
     storage = render.file.storage
@@ -327,14 +343,23 @@ def export_create(*, user: AbstractBaseUser, images: QuerySet[Image], preset: st
     """One render per processed image in `images`, zipped when all have finished.
 
     `images` must already be limited to those the user may see. Raises
-    StudioError when none of them is processed.
+    StudioError when none of them is processed, and SpecError, naming the
+    image, when the preset would cost one of them more than the render limits
+    allow: the member chooses what to leave out, rather than finding it missing.
     """
     chosen = preset_get(preset)
     spec = validate_spec(chosen.spec)
-    picked = list(images.values_list("pk", "matte__pk"))
-    ready = [image_id for image_id, matte_id in picked if matte_id is not None]
+    picked = list(images.values_list("pk", "matte__pk", "original_name", "width", "height"))
+    ready = [image_id for image_id, matte_id, *_ in picked if matte_id is not None]
     if not ready:
         raise StudioError("None of these images is processed yet, so there is nothing to export.")
+    limits = render_limits()
+    for _, matte_id, name, width, height in picked:
+        if matte_id is not None:
+            try:
+                compositor.check_cost(spec, limits, size=(width, height))
+            except SpecError as error:
+                raise SpecError(f"{name}: {error}") from error
     with transaction.atomic():
         export = Export.objects.create(owner=user, preset=chosen.slug, spec=spec, total=len(ready))
         Render.objects.bulk_create(

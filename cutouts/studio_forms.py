@@ -1,9 +1,10 @@
 """The team preset form: a name and a spec as JSON (checked by cutouts.presets)."""
 
-import json
 from typing import Any
 
 from django import forms
+
+from cutouts.presets import SpecError, spec_from_json
 
 
 class PresetForm(forms.Form):
@@ -15,8 +16,6 @@ class PresetForm(forms.Form):
 
     def clean_spec(self) -> Any:
         try:
-            return json.loads(self.cleaned_data["spec"])
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(
-                f"This is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
-            ) from error
+            return spec_from_json(self.cleaned_data["spec"])
+        except SpecError as error:
+            raise forms.ValidationError(str(error)) from error

@@ -261,6 +261,14 @@ CREDIT_REFRESH_SECONDS = envint("CREDIT_REFRESH_SECONDS", 900)
 CREDIT_LOW_THRESHOLD = envint("CREDIT_LOW_THRESHOLD", 50)
 CREDIT_EXPIRY_WARNING_DAYS = envint("CREDIT_EXPIRY_WARNING_DAYS", 14)
 PREVIEW_SIZE = envint("PREVIEW_SIZE", 1280)
+# What one render may cost, refused with a message before it is queued (and
+# checked again by the worker): output pixels (a full-size render of the
+# largest upload must pass), how many times the photo may be enlarged, and
+# the edge shift, feather and shadow blur in output pixels, which is what
+# they cost (a 50 px shift on a photo enlarged 90 times is 4,500 px wide).
+RENDER_MAX_PIXELS = envint("RENDER_MAX_PIXELS", 50_000_000)
+RENDER_MAX_UPSCALE = envfloat("RENDER_MAX_UPSCALE", 10.0)
+RENDER_MAX_EFFECT_PX = envint("RENDER_MAX_EFFECT_PX", 500)
 
 # The studio. `make run` starts RENDER_WORKERS workers for the "renders" queue
 # (the dashboard warns when none runs). A render still compositing after

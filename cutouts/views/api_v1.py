@@ -4,7 +4,6 @@ A token sees its member's own images only, admins' tokens included: a script
 can never reach another member's pictures, whoever made the token.
 """
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -16,11 +15,17 @@ from django.urls import reverse
 
 from cutouts import studio
 from cutouts.filenames import safe_file_name
+from cutouts.inputs import InputError, parse_json
 from cutouts.models import Image, Matte, Render
 from cutouts.presets import SpecError
 from cutouts.team_api import ApiError
 from cutouts.uploads import CONTENT_TYPES
 from cutouts.views.api import api_endpoint
+
+# A render's body names a preset; anything far larger or deeper is not one.
+JSON_MAX_LENGTH = 10_000
+JSON_MAX_DEPTH = 4
+EXAMPLE_BODY = '{"preset": "amazon-main"}'
 
 
 def _own_image(request: HttpRequest, pk: int) -> Image:
@@ -90,11 +95,8 @@ def image_matte(request: HttpRequest, pk: int) -> FileResponse:
 @api_endpoint("POST")
 def render_create(request: HttpRequest, pk: int) -> JsonResponse:
     image = _own_image(request, pk)
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        raise ApiError(400, 'The body must be JSON, like {"preset": "amazon-main"}.') from None
-    preset = body.get("preset") if isinstance(body, dict) else None
+    body = _json_object(request)
+    preset = body.get("preset")
     if not isinstance(preset, str) or not preset:
         raise ApiError(400, 'Name a preset: {"preset": "<slug>"} (see /presets).')
     try:
@@ -132,6 +134,22 @@ def preset_list(request: HttpRequest) -> JsonResponse:
         for preset in studio.preset_list()
     ]
     return JsonResponse({"results": presets})
+
+
+def _json_object(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object body ({} when empty); ApiError 400 for anything else.
+
+    Read from the stream with a bound, not request.body: a body over Django's
+    own limit would raise there, and this limit is far smaller.
+    """
+    data = request.read(JSON_MAX_LENGTH + 1)
+    try:
+        body = parse_json(data or b"{}", max_length=JSON_MAX_LENGTH, max_depth=JSON_MAX_DEPTH)
+    except InputError as error:
+        raise ApiError(400, f"{error} Send a JSON object, like {EXAMPLE_BODY}.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, f"The body must be a JSON object, like {EXAMPLE_BODY}.")
+    return body
 
 
 def _page_url(request: HttpRequest, number: int) -> str:

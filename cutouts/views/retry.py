@@ -46,6 +46,10 @@ def images_retry_failed(request: HttpRequest) -> HttpResponse:
 def _back(request: HttpRequest, default: str) -> str:
     """Where the form asked to return (the dashboard, say), if it is a page of ours."""
     wanted = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure()):
+    # A path, never a bare word: redirect() would look "[]" up as a URL name and fail.
+    is_path = wanted.startswith("/")
+    if is_path and url_has_allowed_host_and_scheme(
+        wanted, {request.get_host()}, request.is_secure()
+    ):
         return wanted
     return default

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from cutouts.inputs import parse_id, parse_ids
 from cutouts.models import Image
 from cutouts.selectors import batch_for_viewer, batch_progress, image_statuses
 
@@ -17,11 +18,12 @@ MAX_IDS = 200
 @never_cache
 @require_safe
 def image_status_list(request: HttpRequest) -> JsonResponse:
-    try:
-        ids = {int(part) for part in request.GET.get("ids", "").split(",") if part}
-        batch_id = int(request.GET.get("batch") or 0)
-    except ValueError:
-        return JsonResponse({"error": "ids and batch must be numbers."}, status=400)
+    parts = [part for part in request.GET.get("ids", "").split(",") if part]
+    batch = request.GET.get("batch", "")
+    if any(parse_id(part) is None for part in [*parts, *filter(None, [batch])]):
+        return JsonResponse({"error": "ids and batch must be image and batch ids."}, status=400)
+    ids = set(parse_ids(parts))
+    batch_id = parse_id(batch)
     if len(ids) > MAX_IDS:
         return JsonResponse({"error": f"Ask for at most {MAX_IDS} images."}, status=400)
     images = image_statuses(user=request.user, ids=ids) if ids else []

@@ -18,9 +18,10 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cutouts import studio
+from cutouts.inputs import parse_id, parse_ids
 from cutouts.middleware import upload_body_limit
 from cutouts.models import Backdrop, Export, Image, Matte, Render
-from cutouts.presets import DEFAULT_SPEC, SpecError
+from cutouts.presets import DEFAULT_SPEC, SpecError, spec_from_json
 from cutouts.selectors import image_for_user, images_visible_to
 from cutouts.studio import StudioError
 from cutouts.studio_forms import PresetForm
@@ -141,19 +142,17 @@ def _posted_spec(request: HttpRequest) -> str | dict[str, Any]:
     # A preset's slug when the member saved a preset untouched, else the controls' spec.
     if request.POST.get("preset"):
         return request.POST["preset"]
-    try:
-        spec = json.loads(request.POST.get("spec", ""))
-    except json.JSONDecodeError as error:
-        raise StudioError("Choose a preset or settings to save.") from error
-    if not isinstance(spec, dict):
+    if not request.POST.get("spec", "").strip():
         raise StudioError("Choose a preset or settings to save.")
-    return spec
+    return spec_from_json(request.POST["spec"])
 
 
 @upload_body_limit(files=1)
 @require_POST
 def backdrop_upload(request: HttpRequest) -> HttpResponse:
     uploaded_file = request.FILES.get("file")
+    # Where to go back to: the studio of the image it was added from, if any.
+    image_id = parse_id(request.POST.get("image", ""))
     try:
         if uploaded_file is None:
             raise UploadRejected("Choose a picture to upload.")
@@ -169,8 +168,7 @@ def backdrop_upload(request: HttpRequest) -> HttpResponse:
             body = {"id": backdrop.pk, "name": backdrop.original_name, "url": url}
             return JsonResponse({"backdrop": body}, status=201)
         messages.success(request, f"Added {backdrop.original_name} to your backgrounds.")
-    image_id = request.POST.get("image", "")
-    return redirect("studio", pk=image_id) if image_id.isdigit() else redirect("library")
+    return redirect("studio", pk=image_id) if image_id else redirect("library")
 
 
 @require_safe
@@ -183,14 +181,16 @@ def backdrop_picture(request: HttpRequest, pk: int) -> HttpResponse:
 def export_start(request: HttpRequest) -> HttpResponse:
     """Apply a preset to the images ticked in the library, or to a whole upload batch."""
     images = images_visible_to(request.user)
-    batch_id = request.POST.get("batch")
-    if batch_id is not None:
-        if not batch_id.isdigit():
+    if "batch" in request.POST:
+        # Not an id names no batch, like another member's: 404 either way.
+        batch_id = parse_id(request.POST["batch"])
+        if batch_id is None:
             raise Http404("No such upload batch.")
-        images = images.filter(batch_id=int(batch_id))
+        images = images.filter(batch_id=batch_id)
         back = reverse("batch_detail", args=[batch_id])
     else:
-        ids = [value for value in request.POST.getlist("images") if value.isdigit()]
+        # A filter: what is not an image id ticks no image.
+        ids = parse_ids(request.POST.getlist("images"))
         if not ids:
             messages.error(request, "Tick at least one image to export.")
             return redirect("library")
