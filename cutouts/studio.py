@@ -8,6 +8,7 @@ exports. The jobs in cutouts.jobs load ids and call render_run / export_zip.
 
 import logging
 import shutil
+import signal
 import tempfile
 import zipfile
 from collections.abc import Iterable
@@ -287,6 +288,10 @@ def _render(render: Render) -> None:
         rendered = compositor.render(original, matte, spec, backdrop=backdrop, limits=limits)
     except SpecError as error:
         raise _RenderFailed(str(error)) from error
+    # The time-out bounds the compositing, which is done: a stop from here on
+    # could land between the row's update and the end of this function, and
+    # leave a render marked done whose file was deleted.
+    signal.alarm(0)
     storage = render.file.storage
     stored_as = render.file.field.generate_filename(render, f"render.{file_extension(spec)}")
     try:

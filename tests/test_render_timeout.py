@@ -13,7 +13,7 @@ from cutouts.queueing import render_job_id
 from tests.studio_images import processed
 from tests.worker_fixtures import wait_until
 
-# About 2.5 s of compositing at 4000 × 3000 on an idle machine: far past a 1 s time-out.
+# About 3.4 s of compositing at 6000 × 4500 on an idle machine: far past a 1 s time-out.
 SLOW = {
     "background": {"type": "blur", "strength": 100},
     "shadow": {"type": "drop", "blur": 80, "offset_x": 40, "offset_y": 40, "opacity": 0.6},
@@ -34,7 +34,7 @@ def test_a_render_past_its_time_out_fails_as_too_slow_and_leaves_no_file(workers
     settings.RENDER_JOB_TIMEOUT = 1
     workers.env["RENDER_JOB_TIMEOUT"] = "1"
     workers.start(1, cron=False, queues=["renders"])
-    image = processed(alice, "big.jpg", size=(4000, 3000))
+    image = processed(alice, "big.jpg", size=(6000, 4500))
 
     slow = studio.render_create(image=image, spec_or_preset=SLOW, user=alice)
 
@@ -56,7 +56,7 @@ def test_the_worker_goes_on_with_the_next_render_after_a_time_out(workers, alice
     settings.RENDER_JOB_TIMEOUT = 1
     workers.start(1, cron=False, queues=["renders"])
     slow = studio.render_create(
-        image=processed(alice, "big.jpg", size=(4000, 3000)), spec_or_preset=SLOW, user=alice
+        image=processed(alice, "big.jpg", size=(6000, 4500)), spec_or_preset=SLOW, user=alice
     )
     settings.RENDER_JOB_TIMEOUT = 60
 
