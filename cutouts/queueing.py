@@ -6,7 +6,7 @@ each with its own workers, so a slow render never holds an upload back.
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import django_rq
@@ -136,10 +136,27 @@ def _enqueue_studio_job(function: str, object_id: int, *, job_id: str, timeout: 
     )
 
 
-def jobs_lost(job_ids: list[str]) -> list[bool]:
-    """For each job id: True when Redis no longer has the job waiting or running."""
+def jobs_lost(job_ids: list[str], *, started_before: datetime | None = None) -> list[bool]:
+    """For each job id: True when Redis no longer has the job waiting or running.
+
+    With `started_before`, a job that started before then counts as lost too:
+    the caller knows it would have shown its work by now, so its worker was
+    killed after taking it (RQ marks such a job failed only minutes later).
+    """
     jobs = Job.fetch_many(job_ids, connection=redis_connection())
-    return [job is None or job.get_status(refresh=False) in _ENDED for job in jobs]
+    return [job is None or _ended_or_dead(job, started_before) for job in jobs]
+
+
+def _ended_or_dead(job: Job, started_before: datetime | None) -> bool:
+    status = job.get_status(refresh=False)
+    if status in _ENDED:
+        return True
+    return (
+        started_before is not None
+        and status == JobStatus.STARTED
+        and job.started_at is not None
+        and job.started_at < started_before
+    )
 
 
 def timed_out_after(job_id: str) -> int | None:

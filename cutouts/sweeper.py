@@ -60,7 +60,9 @@ def _requeue_lost_jobs() -> int:
     known = [(image_id, job_id) for image_id, job_id in queued if job_id]
     for start in range(0, len(known), _CHUNK):
         chunk = known[start : start + _CHUNK]
-        gone = jobs_lost([job_id for _, job_id in chunk])
+        # A processing job claims its image the moment it starts: one started
+        # _GRACE ago whose image is still queued died with its worker.
+        gone = jobs_lost([job_id for _, job_id in chunk], started_before=settled)
         lost += [image_id for (image_id, _), is_gone in zip(chunk, gone, strict=True) if is_gone]
     for image_id in lost:
         enqueue_processing(image_id)

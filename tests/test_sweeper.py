@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rq import Queue
+from rq.job import Job, JobStatus
 
 from cutouts.models import Image, ProcessingState
 from cutouts.queueing import enqueue_processing
@@ -89,3 +90,36 @@ def test_it_leaves_waiting_images_alone_while_paused(image, queue_redis):
 
     assert sweep() == 0
     assert Image.objects.get(pk=image.pk).status == Image.Status.WAITING_CREDITS
+
+
+def taken_by_a_worker(image: Image, connection, *, seconds_ago: float) -> None:
+    """The image's job as a worker leaves it when it takes it: started, at that time."""
+    enqueue_processing(image.pk)
+    image.refresh_from_db()
+    job = Job.fetch(image.job_id, connection=connection)
+    job.started_at = timezone.now() - timedelta(seconds=seconds_ago)
+    job.set_status(JobStatus.STARTED)
+    job.save()
+
+
+def test_it_queues_an_image_whose_worker_was_killed_before_it_could_claim_it(image, queue_redis):
+    # kill -9 between taking the job and claiming the image: RQ would call the
+    # job failed only minutes later, when the dead worker's registry expires.
+    taken_by_a_worker(image, queue_redis, seconds_ago=60)
+    lost_job = image.job_id
+    age(image)
+
+    assert sweep() == 1
+
+    image.refresh_from_db()
+    assert image.job_id != lost_job
+    assert image.job_id in queued_job_ids(queue_redis)
+
+
+def test_it_leaves_an_image_whose_job_a_worker_has_just_taken(image, queue_redis):
+    taken_by_a_worker(image, queue_redis, seconds_ago=0)
+    job_id = image.job_id
+    age(image)
+
+    assert sweep() == 0
+    assert Image.objects.get(pk=image.pk).job_id == job_id
