@@ -13,7 +13,8 @@ import pytest
 from django.test import Client
 from django.utils.log import AdminEmailHandler
 
-from tests.debug_server import SANDBOX_KEYS, TEAM_KEY, DebugServer, leaked, running_debug_server
+from tests.debug_server import SANDBOX_KEYS, TEAM_KEY, leaked, running_debug_server
+from tests.web_server import WebServer
 
 LOGIN = "/accounts/login/"
 
@@ -29,7 +30,7 @@ def _csrf_cookie() -> dict[str, str]:
     return {"csrftoken": random_secrets.token_hex(16)}
 
 
-def _ask(server: DebugServer, method: str, path: str, **kwargs) -> tuple[httpx.Response, str]:
+def _ask(server: WebServer, method: str, path: str, **kwargs) -> tuple[httpx.Response, str]:
     """Ask as an anonymous visitor; the response and what the server logged meanwhile."""
     logged_before = len(server.log())
     response = httpx.request(

@@ -39,6 +39,9 @@ class WebServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
     def peak_memory_kb(self) -> int:
         """The process's resident-set high-water mark (VmHWM), in kB."""
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
