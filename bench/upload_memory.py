@@ -1,10 +1,11 @@
 """What checking an upload costs a web process in memory, for the decompression bombs.
 
-Run from the repository root: .venv/bin/python -m bench.upload_memory [--repo PATH]
+Run from the repository root:
+    .venv/bin/python -m bench.upload_memory [--repo PATH] [--against OLDER_CHECKOUT]
 
 For each bomb (tests/bombs.py) it starts a fresh Python process in the
-checkout at --repo (this one by default; point it at an older checkout to
-compare), runs cutouts.uploads.check_image on the file once, then from four
+checkout at --repo (this one by default) and, in turn, at --against (an
+older checkout to compare with), runs cutouts.uploads.check_image on the file once, then from four
 threads at once, and prints how far the process's peak resident memory
 (VmHWM) rose above its level before the check, and whether the file was
 accepted. check_image is where an upload is decoded; the web process holds
@@ -77,17 +78,26 @@ def measure(repo: Path, path: Path, threads: int) -> tuple[int, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", type=Path, default=Path.cwd(), help="checkout to measure")
+    parser.add_argument(
+        "--against", type=Path, help="an older checkout, measured in turn with --repo"
+    )
     arguments = parser.parse_args()
-    print(f"{arguments.repo}: peak memory growth while checking")
-    print(f"{'file':<24} {'bytes':>8} {'one':>8} {'four':>8}  outcome")
+    repos = [arguments.repo, *([arguments.against] if arguments.against else [])]
+    print("peak memory growth while checking, one upload and four at once")
+    print(f"{'file':<24} {'bytes':>8} {'checkout':<28} {'one':>8} {'four':>8}  outcome")
     with tempfile.TemporaryDirectory() as folder:
         for name, make in BOMBS.items():
             path = Path(folder) / "bomb"
             data = make()
             path.write_bytes(data)
-            one, outcome = measure(arguments.repo, path, 1)
-            four, _ = measure(arguments.repo, path, 4)
-            print(f"{name:<24} {len(data):>8} {one:>5} MB {four:>5} MB  {outcome[:70]}")
+            # Each file through both checkouts in turn, so both see the same machine.
+            for repo in repos:
+                one, outcome = measure(repo, path, 1)
+                four, _ = measure(repo, path, 4)
+                print(
+                    f"{name:<24} {len(data):>8} {str(repo)[-28:]:<28} "
+                    f"{one:>5} MB {four:>5} MB  {outcome[:60]}"
+                )
 
 
 if __name__ == "__main__":
