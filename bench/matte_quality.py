@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from cutouts.local_matting import U2NetMatting, refine_matte
+from cutouts.lib.matting import U2NetMatting, refine_matte
 
 REPO = Path(__file__).resolve().parent.parent
 EDGE_BAND_PX = 5

@@ -5,7 +5,7 @@ Run from the repository root: .venv/bin/python -m bench.proxy_bench
 It makes a 12-megapixel camera-like JPEG from a photo of the shared eval set
 (enlarged to 4000×3000, with sensor-like grain so it compresses like a real
 photo, 3–6 MB), then builds the image to send from it both ways:
-- ours, cutouts.proxy.build_proxy: JPEG draft decode, Lanczos to 1024 px,
+- ours, cutouts.lib.proxy.build_proxy: JPEG draft decode, Lanczos to 1024 px,
   sRGB, JPEG quality 90;
 - the vendor SDK's (withoutbg/api.py): full decode, EXIF transpose, RGB,
   Lanczos to 1024 px, PNG.
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from cutouts.proxy import MAX_SIDE, build_proxy
+from cutouts.lib.proxy import MAX_SIDE, build_proxy
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "matting"
 CAMERA_SIZE = (4000, 3000)

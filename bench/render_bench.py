@@ -38,8 +38,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from cutouts import compositor
-from cutouts.presets import BUILTIN_PRESETS, validate_spec
+from cutouts.lib import compositor
+from cutouts.lib.render_spec import BUILTIN_PRESETS, validate_spec
 
 # The shared eval set sits beside the repository, as on every machine and in CI.
 EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "matting"

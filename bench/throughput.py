@@ -77,7 +77,7 @@ def _run(args: argparse.Namespace, folder: Path, processes: list[subprocess.Pope
     from django.core.management import call_command
 
     from cutouts.models import ApiCall, Image
-    from cutouts.uploads import image_upload
+    from cutouts.processing.uploads import image_upload
 
     call_command("migrate", verbosity=0)
     django_rq.get_connection("default").flushdb()

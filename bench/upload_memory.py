@@ -5,8 +5,8 @@ Run from the repository root:
 
 For each bomb (tests/bombs.py) it starts a fresh Python process in the
 checkout at --repo (this one by default) and, in turn, at --against (an
-older checkout to compare with), runs cutouts.uploads.check_image on the file once, then from four
-threads at once, and prints how far the process's peak resident memory
+older checkout to compare with), runs its upload check (check_image) on the
+file once, then from four threads at once, and prints how far the process's peak resident memory
 (VmHWM) rose above its level before the check, and whether the file was
 accepted. check_image is where an upload is decoded; the web process holds
 nothing bigger for an upload.
@@ -33,7 +33,10 @@ sys.path.insert(0, os.getcwd())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 import django
 django.setup()
-from cutouts.uploads import UploadRejected, check_image
+try:
+    from cutouts.processing.uploads import UploadRejected, check_image
+except ImportError:  # a checkout from before cutouts/ was split into packages
+    from cutouts.uploads import UploadRejected, check_image
 
 def peak_kb():
     for line in open("/proc/self/status"):

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import pluralize
 
-from cutouts.accounts_forms import AdminSignInForm
+from cutouts.accounts.forms import AdminSignInForm
 from cutouts.models import (
     Alert,
     ApiCall,
@@ -20,8 +20,8 @@ from cutouts.models import (
     Render,
     UploadBatch,
 )
-from cutouts.retrying import images_retry_failed
-from cutouts.tokens import token_revoke
+from cutouts.processing.retrying import images_retry_failed
+from cutouts.teamapi.tokens import token_revoke
 
 # /admin/login/ is a second sign-in form; without this it would skip the throttle.
 admin.site.login_form = AdminSignInForm

@@ -2,8 +2,9 @@
 
 from django.conf import settings
 
-from cutouts import credits, pausing, pipeline, queueing, studio, sweeper
-from cutouts.ratelimit import Reservation
+from cutouts.lib.ratelimit import Reservation
+from cutouts.processing import credits, pausing, pipeline, queueing, sweeper
+from cutouts.studio import services as studio
 
 
 def process_image(image_id: int, reservation: Reservation | None = None) -> None:

@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.db import models
 
-from cutouts.filenames import safe_stem
+from cutouts.lib.filenames import safe_stem
 
 
 def _stored_name(prefix: str, filename: str) -> str:
@@ -127,7 +127,7 @@ class Matte(models.Model):
 
 
 class Preset(models.Model):
-    """A team preset an admin added; the built-in ones live in code (cutouts.presets)."""
+    """A team preset an admin added; the built-in ones live in code (cutouts.lib.render_spec)."""
 
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
@@ -203,7 +203,7 @@ class Render(models.Model):
     spec = models.JSONField()
     status = models.CharField(max_length=20, choices=Status, default=Status.DONE)
     # An export's render not on the job queue yet: exports feed their renders
-    # to it a few at a time (cutouts.studio), so one member cannot fill it.
+    # to it a few at a time (cutouts.studio.services), so one member cannot fill it.
     waiting = models.BooleanField(default=False)
     error = models.CharField(max_length=500, blank=True)
     file = models.FileField(upload_to=render_path, max_length=255, blank=True)
@@ -244,7 +244,7 @@ class ApiCall(models.Model):
         SENT = "sent", "Sent, no answer recorded"
 
     class Charge(models.TextChoices):
-        # The values of cutouts.withoutbg.Charge, which decides them.
+        # The values of cutouts.lib.withoutbg.client.Charge, which decides them.
         CHARGED = "charged", "Charged"
         MAYBE = "maybe", "Maybe charged"
         FREE = "free", "Free"
@@ -313,7 +313,7 @@ class Invite(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed sign-in, kept for the throttle window (see cutouts.accounts)."""
+    """A failed sign-in, kept for the throttle window (see cutouts.accounts.services)."""
 
     username = models.CharField(max_length=150, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, db_index=True)

@@ -8,9 +8,9 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from cutouts.inputs import parse_id
+from cutouts.lib.inputs import parse_id
+from cutouts.lib.render_spec import CUTOUT_PRESET
 from cutouts.models import Image, Matte, ProcessingState, Render, UploadBatch
-from cutouts.pipeline import CUTOUT_PRESET
 
 
 def images_visible_to(user: AbstractBaseUser) -> QuerySet[Image]:

@@ -1,15 +1,15 @@
 from django.urls import include, path
 
-from cutouts.views import accounts as accounts_views
-from cutouts.views import batches as batch_views
-from cutouts.views import dashboard as dashboard_views
-from cutouts.views import library as library_views
-from cutouts.views import media as media_views
-from cutouts.views import retry as retry_views
-from cutouts.views import status as status_views
-from cutouts.views import studio as studio_views
-from cutouts.views import tokens as token_views
-from cutouts.views import upload as upload_views
+from cutouts.accounts import views as accounts_views
+from cutouts.dashboard import views as dashboard_views
+from cutouts.library.views import batches as batch_views
+from cutouts.library.views import images as library_views
+from cutouts.library.views import media as media_views
+from cutouts.library.views import retry as retry_views
+from cutouts.library.views import status as status_views
+from cutouts.library.views import upload as upload_views
+from cutouts.studio import views as studio_views
+from cutouts.teamapi.views import tokens as token_views
 
 accounts_patterns = [
     # Ours come first so they override Django's "login" and "password_reset".

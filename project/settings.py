@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_rq",
     "cutouts",
+    # The vendor API's development sandbox (`manage.py withoutbg_sandbox`);
+    # no product code imports it.
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -66,7 +69,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CsrfViewMiddleware, which parses a POST body to find its token.
-    "cutouts.middleware.UploadBodyLimitMiddleware",
+    "cutouts.processing.middleware.UploadBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -122,8 +125,8 @@ RQ_QUEUES = {
 }
 # Enqueue at once: the code decides when (uploads queue their job on commit
 # themselves, and must see a Redis failure where they can handle it). Workers
-# take over a killed worker's scheduler within minutes (cutouts.queueing.Worker).
-RQ = {"COMMIT_MODE": "auto", "WORKER_CLASS": "cutouts.queueing.Worker"}
+# take over a killed worker's scheduler within minutes (cutouts.processing.queueing.Worker).
+RQ = {"COMMIT_MODE": "auto", "WORKER_CLASS": "cutouts.processing.queueing.Worker"}
 # The queue dashboard is linked as "Queue" at /admin/rq/; one link is enough.
 RQ_SHOW_ADMIN_LINK = False
 

@@ -6,6 +6,6 @@ urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     # The team API, withoutbg-compatible; authenticated by token, not session.
-    path("api/", include("cutouts.api_urls")),
+    path("api/", include("cutouts.teamapi.urls")),
     path("", include("cutouts.urls")),
 ]

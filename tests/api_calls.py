@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.test import Client
 from PIL import Image as PILImage
 
-from cutouts.tokens import token_create
+from cutouts.teamapi.tokens import token_create
 from tests.sandbox_fixtures import point_at_sandbox
 
 # What the team's key is set to in tests that do not use the sandbox.

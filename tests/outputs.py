@@ -5,8 +5,8 @@ import io
 from django.core.files.base import ContentFile
 from PIL import Image as PILImage
 
+from cutouts.lib.render_spec import CUTOUT_PRESET
 from cutouts.models import Image, Matte, Render
-from cutouts.pipeline import CUTOUT_PRESET
 from tests.images import gradient
 
 

@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from cutouts import compositor
-from cutouts.presets import validate_spec
+from cutouts.lib import compositor
+from cutouts.lib.render_spec import validate_spec
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from PIL import ImageDraw
 from rq import Queue, SimpleWorker
 
 from cutouts.models import Image, Matte
-from cutouts.queueing import QUEUES
+from cutouts.processing.queueing import QUEUES
 from tests.images import gradient, image_bytes
 from tests.uploading import upload
 

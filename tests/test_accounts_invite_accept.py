@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from cutouts import accounts
+from cutouts.accounts import services as accounts
 from cutouts.models import Invite
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cutouts import accounts
+from cutouts.accounts import services as accounts
 from cutouts.models import Invite
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from cutouts import accounts
+from cutouts.accounts import services as accounts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

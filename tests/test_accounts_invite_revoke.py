@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from cutouts import accounts
+from cutouts.accounts import services as accounts
 from cutouts.models import Invite
 
 pytestmark = pytest.mark.django_db

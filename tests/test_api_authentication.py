@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from cutouts.tokens import token_create, token_revoke
+from cutouts.teamapi.tokens import token_create, token_revoke
 from tests.api_calls import ApiClient, client_for
 
 pytestmark = pytest.mark.django_db

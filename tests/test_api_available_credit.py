@@ -5,7 +5,7 @@ import httpx
 import pytest
 
 from cutouts.models import CreditSnapshot
-from cutouts.queueing import get_limiter
+from cutouts.processing.queueing import get_limiter
 from tests.api_calls import client_for, use_sandbox
 
 pytestmark = pytest.mark.django_db

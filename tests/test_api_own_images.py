@@ -3,8 +3,8 @@ and makes renders from presets."""
 
 import pytest
 
-from cutouts import studio
 from cutouts.models import Image, Render
+from cutouts.studio import services as studio
 from tests.api_calls import client_for, opened
 from tests.studio_images import processed
 from tests.uploading import upload

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from cutouts.models import ApiToken
-from cutouts.tokens import token_authenticate
+from cutouts.teamapi.tokens import token_authenticate
 
 pytestmark = pytest.mark.django_db
 

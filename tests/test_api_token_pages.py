@@ -3,7 +3,7 @@
 import pytest
 
 from cutouts.models import ApiToken
-from cutouts.tokens import token_authenticate, token_create
+from cutouts.teamapi.tokens import token_authenticate, token_create
 from tests.api_calls import ApiClient
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from cutouts.models import ApiToken
-from cutouts.tokens import token_authenticate, token_create, token_revoke
+from cutouts.teamapi.tokens import token_authenticate, token_create, token_revoke
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image as PILImage
 
 from cutouts.models import ApiCall, Image
-from cutouts.tokens import token_create
+from cutouts.teamapi.tokens import token_create
 from tests.api_calls import assert_no_team_key
 from tests.studio_images import product_photo
 

@@ -18,13 +18,13 @@ from django.urls import URLPattern, URLResolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from cutouts import api_urls
 from cutouts import urls as app_urls
-from cutouts.accounts import invite_create
+from cutouts.accounts.services import invite_create
 from cutouts.models import Backdrop, Export, Image, Preset, UploadBatch
-from cutouts.pipeline import image_process
-from cutouts.tokens import token_create
-from cutouts.uploads import image_upload
+from cutouts.processing.pipeline import image_process
+from cutouts.processing.uploads import image_upload
+from cutouts.teamapi import urls as api_urls
+from cutouts.teamapi.tokens import token_create
 from tests.images import image_bytes
 
 LOGIN = "login"  # expected: a redirect to the sign-in page

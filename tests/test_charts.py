@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.template import Context, Template
 
-from cutouts import charts
-from cutouts.charts import BOTTOM, HEIGHT, TOP, Series, stacked_bars, time_line
+from cutouts.dashboard import charts
+from cutouts.dashboard.charts import BOTTOM, HEIGHT, TOP, Series, stacked_bars, time_line
 
 BASELINE = HEIGHT - BOTTOM
 DAYS = [date(2026, 5, 1) + timedelta(days=n) for n in range(3)]

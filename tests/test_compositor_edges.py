@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cutouts import compositor
-from cutouts.compositor import _LINEAR_TO_SRGB, _SRGB_TO_LINEAR
-from cutouts.presets import validate_spec
+from cutouts.lib import compositor
+from cutouts.lib.compositor import _LINEAR_TO_SRGB, _SRGB_TO_LINEAR
+from cutouts.lib.render_spec import validate_spec
 from tests.scenes import disc_alpha, render, scene, textured_foreground
 
 SIZE = (240, 180)

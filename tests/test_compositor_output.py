@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cutouts import compositor
-from cutouts.presets import BUILTIN_PRESETS, validate_spec
+from cutouts.lib import compositor
+from cutouts.lib.render_spec import BUILTIN_PRESETS, validate_spec
 from tests.scenes import decoded, disc_alpha, render, scene, textured_foreground
 
 SIZE = (240, 180)

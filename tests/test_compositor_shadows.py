@@ -3,8 +3,8 @@
 import numpy as np
 from PIL import Image
 
-from cutouts import compositor
-from cutouts.presets import validate_spec
+from cutouts.lib import compositor
+from cutouts.lib.render_spec import validate_spec
 from tests.scenes import rect_alpha, render, scene
 
 SIZE = (200, 160)

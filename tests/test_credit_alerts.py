@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
-from cutouts.credits import EXPIRING, LOW_CREDIT, credits_refresh
 from cutouts.models import Alert
+from cutouts.processing.credits import EXPIRING, LOW_CREDIT, credits_refresh
 
 pytestmark = pytest.mark.django_db
 

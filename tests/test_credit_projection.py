@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from cutouts.credits import days_until, run_out_date, spend_per_day
 from cutouts.models import ApiCall
+from cutouts.processing.credits import days_until, run_out_date, spend_per_day
 from tests.ledger import ledger_row, snapshot
 
 SUCCESS, ERROR, CACHE_HIT = (

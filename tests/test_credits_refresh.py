@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from cutouts import jobs
-from cutouts.credits import credits_refresh
 from cutouts.models import CreditSnapshot, ProcessingState
-from cutouts.queueing import get_limiter
+from cutouts.processing.credits import credits_refresh
+from cutouts.processing.queueing import get_limiter
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cutouts import dashboard
+from cutouts.dashboard import selectors as dashboard
 from cutouts.models import Alert, ApiCall, Image, ProcessingState
 from tests.ledger import image_row, snapshot
 
 pytestmark = pytest.mark.django_db
 
-SELECTOR_QUERIES = 10  # see cutouts.dashboard.overview
+SELECTOR_QUERIES = 10  # see cutouts.dashboard.selectors.overview
 PAGE_QUERIES_AT_MOST = 15  # the selectors, the session and user, the banners
 
 

@@ -10,7 +10,7 @@ from rq import Worker
 from rq.cron import CronScheduler
 
 from cutouts.models import Image
-from cutouts.queueing import QUEUES
+from cutouts.processing.queueing import QUEUES
 from tests.ledger import image_row, snapshot
 
 pytestmark = pytest.mark.django_db

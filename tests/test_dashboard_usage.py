@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from cutouts.dashboard import credit_history, period_between, period_last_days, usage
+from cutouts.dashboard.selectors import credit_history, period_between, period_last_days, usage
 from cutouts.models import ApiCall
 from tests.ledger import ledger_row, snapshot
 

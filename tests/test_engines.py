@@ -3,9 +3,9 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from cutouts.engines import ApiEngine, LocalEngine, get_engine
-from cutouts.proxy import build_proxy
-from cutouts.withoutbg import InsufficientCredit, WithoutbgClient
+from cutouts.lib.proxy import build_proxy
+from cutouts.lib.withoutbg.client import InsufficientCredit, WithoutbgClient
+from cutouts.processing.engines import ApiEngine, LocalEngine, get_engine
 from tests.images import image_bytes
 from tests.sandbox_fixtures import point_at_sandbox
 

@@ -11,9 +11,9 @@ import zipfile
 
 import pytest
 
-from cutouts import studio
-from cutouts.filenames import MAX_STEM_LENGTH, safe_stem
+from cutouts.lib.filenames import MAX_STEM_LENGTH, safe_stem
 from cutouts.models import Export, Image
+from cutouts.studio import services as studio
 from tests.studio_images import processed, work_off
 
 pytestmark = pytest.mark.django_db

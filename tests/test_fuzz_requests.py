@@ -34,12 +34,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as fuzz_settings
 from hypothesis import strategies as st
 
-from cutouts import api_urls, compositor, studio
 from cutouts import urls as app_urls
-from cutouts.accounts import invite_create
+from cutouts.accounts.services import invite_create
+from cutouts.lib import compositor
+from cutouts.lib.render_spec import SpecError, spec_from_json, validate_spec
 from cutouts.models import Backdrop, Export, Image, Matte, Preset, Render, UploadBatch
-from cutouts.presets import SpecError, spec_from_json, validate_spec
-from cutouts.tokens import token_create
+from cutouts.studio import services as studio
+from cutouts.teamapi import urls as api_urls
+from cutouts.teamapi.tokens import token_create
 from tests.images import image_bytes
 from tests.studio_images import processed
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from PIL import Image, ImageDraw
 
 from bench.matte_quality import edge_band, score
-from cutouts.local_matting import MattingModelMissing, U2NetMatting, get_matting, refine_matte
+from cutouts.lib.matting import MattingModelMissing, U2NetMatting, get_matting, refine_matte
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_IMAGE = REPO / "../shared/eval/matting/lemur_white.png"

@@ -7,7 +7,7 @@ others as 3 and 1. Neither may reach a query, a redirect or a stored row.
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cutouts.inputs import MAX_ID, parse_id
+from cutouts.lib.inputs import MAX_ID, parse_id
 from cutouts.models import Backdrop, Export, Render, UploadBatch
 from tests.images import image_bytes
 from tests.studio_images import processed

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from cutouts.lib.render_spec import SpecError, spec_from_json, validate_spec
 from cutouts.models import Preset, Render
-from cutouts.presets import SpecError, spec_from_json, validate_spec
 from tests.studio_images import processed
 
 pytestmark = pytest.mark.django_db

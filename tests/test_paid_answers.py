@@ -11,12 +11,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image as PILImage
 
-from cutouts import dashboard, proxy, sweeper
+from cutouts.dashboard import selectors as dashboard
+from cutouts.lib import proxy
+from cutouts.lib.withoutbg.client import WithoutbgClient
 from cutouts.models import ApiCall, Image
-from cutouts.pipeline import image_process
-from cutouts.retrying import image_retry
-from cutouts.uploads import image_upload
-from cutouts.withoutbg import WithoutbgClient
+from cutouts.processing import sweeper
+from cutouts.processing.pipeline import image_process
+from cutouts.processing.retrying import image_retry
+from cutouts.processing.uploads import image_upload
 from tests.test_pipeline import photo
 
 

@@ -11,10 +11,11 @@ from collections import Counter
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cutouts import dashboard, proxy
+from cutouts.dashboard import selectors as dashboard
+from cutouts.lib import proxy
+from cutouts.lib.withoutbg.client import WithoutbgClient
 from cutouts.models import ApiCall, Image
-from cutouts.uploads import image_upload
-from cutouts.withoutbg import WithoutbgClient
+from cutouts.processing.uploads import image_upload
 from tests.test_processing_workers import photo
 from tests.worker_fixtures import wait_until
 

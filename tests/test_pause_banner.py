@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 from django.utils.html import escape
 
-from cutouts import pausing
 from cutouts.models import ProcessingState
+from cutouts.processing import pausing
 from tests.uploading import upload
 
 pytestmark = pytest.mark.django_db

@@ -8,12 +8,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 from rq.registry import ScheduledJobRegistry
 
-from cutouts import pausing
+from cutouts.lib.ratelimit import Reservation
 from cutouts.models import ApiCall, Image, ProcessingState, Render
-from cutouts.pipeline import image_process
-from cutouts.queueing import get_limiter
-from cutouts.ratelimit import Reservation
-from cutouts.uploads import image_upload
+from cutouts.processing import pausing
+from cutouts.processing.pipeline import image_process
+from cutouts.processing.queueing import get_limiter
+from cutouts.processing.uploads import image_upload
 from tests.images import gradient, image_bytes
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cutouts.presets import (
+from cutouts.lib.render_spec import (
     BUILTIN_PRESETS,
     DEFAULT_SPEC,
     SpecError,

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 
 from cutouts.models import ApiCall, Image, ProcessingState
-from cutouts.uploads import image_upload
+from cutouts.processing.uploads import image_upload
 from tests.images import gradient
 from tests.worker_fixtures import wait_until
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms, ImageOps
 
-from cutouts.proxy import JPEG_QUALITY, build_proxy, check_matte, upscale_matte
+from cutouts.lib.proxy import JPEG_QUALITY, build_proxy, check_matte, upscale_matte
 from tests.images import gradient, image_bytes
 
 

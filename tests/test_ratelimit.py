@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from redis import Redis
 
-from cutouts.ratelimit import RateLimiter
+from cutouts.lib.ratelimit import RateLimiter
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from PIL import Image as PILImage
 
-from cutouts import studio
+from cutouts.lib.render_spec import SpecError
 from cutouts.models import Export, Image, Matte, Preset, Render
-from cutouts.presets import SpecError
-from cutouts.tokens import token_create
+from cutouts.studio import services as studio
+from cutouts.teamapi.tokens import token_create
 from tests.studio_images import ellipse_matte, processed
 from tests.uploading import stored_files
 

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 from rq import Queue, SimpleWorker
 
-from cutouts import studio
 from cutouts.models import Render
-from cutouts.queueing import render_job_id
+from cutouts.processing.queueing import render_job_id
+from cutouts.studio import services as studio
 from tests.studio_images import processed
 from tests.worker_fixtures import wait_until
 

@@ -4,10 +4,10 @@ import django_rq
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rq import Worker
 
-from cutouts import studio
 from cutouts.models import Image, Render
-from cutouts.queueing import QUEUES
-from cutouts.uploads import image_upload
+from cutouts.processing.queueing import QUEUES
+from cutouts.processing.uploads import image_upload
+from cutouts.studio import services as studio
 from tests.studio_images import processed
 from tests.test_processing_workers import photo
 from tests.test_render_timeout import SLOW

@@ -4,7 +4,7 @@ import pytest
 from rq import Queue
 
 from cutouts.models import Image
-from cutouts.retrying import RETRY_REASON, image_retry
+from cutouts.processing.retrying import RETRY_REASON, image_retry
 from tests.uploading import upload
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from cutouts import studio
 from cutouts.models import Export, Render, UploadBatch
+from cutouts.studio import services as studio
 from tests.images import image_bytes
 from tests.studio_images import processed
 

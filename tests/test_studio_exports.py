@@ -6,8 +6,8 @@ import zipfile
 import pytest
 from PIL import Image as PILImage
 
-from cutouts import studio
 from cutouts.models import Export, Image, Matte, Render
+from cutouts.studio import services as studio
 from tests.studio_images import processed, work_off
 from tests.uploading import upload
 

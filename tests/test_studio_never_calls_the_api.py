@@ -3,11 +3,11 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cutouts import studio
+from cutouts.lib.render_spec import BUILTIN_PRESETS
 from cutouts.models import ApiCall, Export, Image, Render
-from cutouts.pipeline import image_process
-from cutouts.presets import BUILTIN_PRESETS
-from cutouts.uploads import image_upload
+from cutouts.processing.pipeline import image_process
+from cutouts.processing.uploads import image_upload
+from cutouts.studio import services as studio
 from tests.studio_images import product_photo, work_off
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from cutouts import studio
+from cutouts.lib.render_spec import SpecError, validate_spec
 from cutouts.models import Preset
-from cutouts.presets import SpecError, validate_spec
+from cutouts.studio import services as studio
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import json
 import pytest
 from rq import Queue, SimpleWorker
 
-from cutouts import studio
 from cutouts.models import Export, Image, Render
+from cutouts.studio import services as studio
 from tests.api_calls import client_for
 from tests.studio_images import processed, work_off
 

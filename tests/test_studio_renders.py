@@ -7,10 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 
-from cutouts import studio
+from cutouts.lib.render_spec import SpecError
 from cutouts.models import Matte, Render
-from cutouts.presets import SpecError
-from cutouts.queueing import QUEUES
+from cutouts.processing.queueing import QUEUES
+from cutouts.studio import services as studio
 from tests.studio_images import processed, work_off
 from tests.uploading import upload
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cutouts import studio
+from cutouts.lib.render_spec import validate_spec
 from cutouts.models import Export, Image, Render
-from cutouts.presets import validate_spec
-from cutouts.queueing import enqueue_render
+from cutouts.processing.queueing import enqueue_render
+from cutouts.studio import services as studio
 from tests.studio_images import processed, work_off
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,9 @@
 import io
 import zipfile
 
-from cutouts import studio
 from cutouts.models import ApiCall, Export, Image, Render
-from cutouts.queueing import QUEUES
+from cutouts.processing.queueing import QUEUES
+from cutouts.studio import services as studio
 from tests.studio_images import processed
 from tests.worker_fixtures import wait_until
 

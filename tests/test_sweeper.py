@@ -9,9 +9,9 @@ from rq import Queue
 from rq.job import Job, JobStatus
 
 from cutouts.models import Image, ProcessingState
-from cutouts.queueing import enqueue_processing
-from cutouts.sweeper import sweep
-from cutouts.uploads import image_upload
+from cutouts.processing.queueing import enqueue_processing
+from cutouts.processing.sweeper import sweep
+from cutouts.processing.uploads import image_upload
 from tests.images import image_bytes
 
 

@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 from rq import Queue
 
 from cutouts.models import Image, UploadBatch
-from cutouts.uploads import batch_start, image_upload
+from cutouts.processing.uploads import batch_start, image_upload
 from tests.images import gradient, image_bytes
 from tests.uploading import stored_files, upload
 

@@ -12,7 +12,7 @@ from PIL import Image as PILImage
 from PIL import ImageChops, ImageStat
 
 from cutouts.models import Backdrop, Image
-from cutouts.uploads import decode_slot
+from cutouts.processing.uploads import decode_slot
 from tests.api_calls import client_for
 from tests.bombs import flat_png, png_4_000_000_by_1, png_7070_rgba, webp_16383_by_3000
 from tests.images import gradient, image_bytes

@@ -8,8 +8,8 @@ from django.utils import timezone
 from rq import Queue
 
 from cutouts.models import Image, UploadBatch
-from cutouts.sweeper import sweep
-from cutouts.uploads import QUEUE_AWAY_REASON
+from cutouts.processing.sweeper import sweep
+from cutouts.processing.uploads import QUEUE_AWAY_REASON
 from tests.images import image_bytes
 
 # The upload's job is queued once its row is committed: real commits needed.

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cutouts.models import Image
-from cutouts.uploads import UploadRejected, image_upload
+from cutouts.processing.uploads import UploadRejected, image_upload
 from tests.images import image_bytes
 from tests.uploading import stored_files
 

@@ -11,7 +11,7 @@ import socket
 import pytest
 from PIL import Image
 
-from cutouts.withoutbg import (
+from cutouts.lib.withoutbg.client import (
     Charge,
     ConnectionFailed,
     ContractViolation,

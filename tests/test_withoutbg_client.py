@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-from cutouts.withoutbg import (
+from cutouts.lib.withoutbg.client import (
     Action,
     BadRequest,
     ConnectionFailed,

@@ -12,9 +12,9 @@ from datetime import timedelta
 import django_rq
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cutouts import queueing
 from cutouts.models import Image
-from cutouts.uploads import image_upload
+from cutouts.processing import queueing
+from cutouts.processing.uploads import image_upload
 from tests.test_processing_workers import photo
 from tests.worker_fixtures import wait_until
 

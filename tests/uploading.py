@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cutouts.models import Image
-from cutouts.uploads import image_upload
+from cutouts.processing.uploads import image_upload
 from tests.images import image_bytes
 
 

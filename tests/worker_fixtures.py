@@ -20,7 +20,7 @@ import django_rq
 import pytest
 from django.conf import settings as django_settings
 
-from cutouts.queueing import QUEUE
+from cutouts.processing.queueing import QUEUE
 from tests.sandbox_fixtures import point_at_sandbox
 
 BASE_DIR = Path(__file__).resolve().parent.parent

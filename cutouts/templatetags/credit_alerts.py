@@ -2,7 +2,7 @@
 
 from django import template
 
-from cutouts.dashboard import active_alerts
+from cutouts.dashboard.selectors import active_alerts
 from cutouts.models import Alert
 
 register = template.Library()

@@ -4,8 +4,8 @@ from typing import Any
 
 from django import template
 
-from cutouts import studio
 from cutouts.models import UploadBatch
+from cutouts.studio import services as studio
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django import template
 
-from cutouts import pausing
+from cutouts.processing import pausing
 from cutouts.selectors import processing_pause_state
 
 register = template.Library()

@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 from rq import Worker
 from rq.cron import CronScheduler
 
-from cutouts.credits import credits_refresh
-from cutouts.pipeline import image_process
-from cutouts.queueing import QUEUES
-from cutouts.uploads import image_upload
+from cutouts.processing.credits import credits_refresh
+from cutouts.processing.pipeline import image_process
+from cutouts.processing.queueing import QUEUES
+from cutouts.processing.uploads import image_upload
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)

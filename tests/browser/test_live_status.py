@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cutouts.models import Image, UploadBatch
-from cutouts.pipeline import image_process
+from cutouts.processing.pipeline import image_process
 from tests.uploading import upload
 
 pytestmark = pytest.mark.django_db(transaction=True)

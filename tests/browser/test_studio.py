@@ -10,9 +10,9 @@ from PIL import Image as PILImage
 from playwright.sync_api import expect
 
 from cutouts.models import ApiCall, Image
-from cutouts.pipeline import image_process
-from cutouts.queueing import QUEUES
-from cutouts.uploads import batch_start, image_upload
+from cutouts.processing.pipeline import image_process
+from cutouts.processing.queueing import QUEUES
+from cutouts.processing.uploads import batch_start, image_upload
 from tests.studio_images import product_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image as PILImage
 from playwright.sync_api import expect
 
-from cutouts import studio
 from cutouts.models import Render
+from cutouts.studio import services as studio
 from tests.studio_images import processed
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cutouts.models import Image
-from cutouts.uploads import QUEUE_AWAY_REASON
+from cutouts.processing.uploads import QUEUE_AWAY_REASON
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)

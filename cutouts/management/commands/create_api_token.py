@@ -5,8 +5,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cutouts.tokens import TokenLimitReached, token_create
-from cutouts.tokens_forms import TokenCreateForm
+from cutouts.teamapi.forms import TokenCreateForm
+from cutouts.teamapi.tokens import TokenLimitReached, token_create
 
 
 class Command(BaseCommand):

@@ -1,0 +1,51 @@
+"""The private library: a member's images (everyone's for admins), and one image's page."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from cutouts.library.views.upload import upload_widget_context
+from cutouts.models import Image
+from cutouts.selectors import image_page_for_user, library_images, library_status_counts
+
+# Every accepted format but TIFF, which only Safari can show.
+BROWSER_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
+
+
+@dataclass(frozen=True)
+class StatusTab:
+    status: str
+    label: str
+    count: int
+
+
+@require_safe
+def library(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in Image.Status.values:
+        status = ""
+    images = library_images(user=request.user, status=status or None)
+    page = Paginator(images, settings.LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = library_status_counts(user=request.user)
+    tabs = [StatusTab("", "All", sum(counts.values()))] + [
+        StatusTab(value, label, counts[value]) for value, label in Image.Status.choices
+    ]
+    context = {
+        "page": page,
+        "tabs": tabs,
+        "status": status,
+        "failed_count": counts[Image.Status.FAILED],
+        **upload_widget_context(),
+    }
+    return render(request, "cutouts/library.html", context)
+
+
+@require_safe
+def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    image = image_page_for_user(user=request.user, pk=pk)
+    context = {"image": image, "shows_original": image.format in BROWSER_FORMATS}
+    return render(request, "cutouts/image_detail.html", context)

@@ -1,0 +1,159 @@
+"""The team's credits: ask the engine what is left, keep it, tell admins once per crossing.
+
+A periodic job (cutouts.cron) and the dashboard's button call
+credits_refresh(). Each answer becomes a CreditSnapshot, so the dashboard can
+show the balance over time and the last known figure when the API is away.
+Two alerts follow the snapshots: credits below CREDIT_LOW_THRESHOLD, and
+credits expiring within CREDIT_EXPIRY_WARNING_DAYS. Admins get one e-mail when
+an alert goes on; it goes off (and can e-mail again) once credits are topped
+up or renewed.
+"""
+
+import logging
+import math
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Min
+from django.urls import reverse
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from cutouts.lib.withoutbg.client import Action, WithoutbgError
+from cutouts.models import Alert, ApiCall, CreditSnapshot
+from cutouts.processing import pausing
+from cutouts.processing.alerts import email_admins
+from cutouts.processing.engines import get_engine
+from cutouts.processing.queueing import get_limiter
+
+logger = logging.getLogger(__name__)
+
+LOW_CREDIT = "low_credit"
+EXPIRING = "credits_expiring"
+# How far back the spending rate is measured for the run-out projection.
+SPEND_WINDOW = timedelta(days=14)
+# Each alert's title: the e-mail's subject, and its heading on the dashboard.
+ALERT_TITLES = {LOW_CREDIT: "Credits are running low", EXPIRING: "Credits are expiring"}
+
+
+def credits_refresh() -> CreditSnapshot | None:
+    """Ask the engine for the credits left and keep the answer, or why there is none.
+
+    None when the API's rate limit has no free slot this round: a credit check
+    counts against it like a processing call, and processing comes first.
+    """
+    engine = get_engine()
+    if engine.metered and not _slot_free():
+        return None
+    try:
+        credits = engine.credits()
+    except WithoutbgError as error:
+        # The client keeps the key out of every message; str() adds the status
+        # and what to do.
+        snapshot = CreditSnapshot.objects.create(engine=engine.name, error=str(error)[:500])
+        if error.action is Action.PAUSE:
+            # A refused key or unusable credit stops processing as it would
+            # on the next image; the credit recheck resumes it.
+            pausing.pause(error)
+        return snapshot
+    snapshot = CreditSnapshot.objects.create(
+        engine=engine.name,
+        credit=credits.credit if credits else None,
+        expires_at=credits.expires_at if credits else None,
+    )
+    alerts_update(snapshot=snapshot)
+    return snapshot
+
+
+def _slot_free() -> bool:
+    try:
+        return get_limiter().reserve().delay <= 0.05
+    except RedisError:
+        # No queue, so no worker is calling the API either: check anyway.
+        return True
+
+
+def alerts_update(*, snapshot: CreditSnapshot) -> None:
+    """Turn the low-credit and expiry alerts on or off for what `snapshot` found."""
+    if snapshot.error:
+        return  # nothing new is known
+    _alert_set(kind=LOW_CREDIT, message=_low_credit_message(snapshot))
+    _alert_set(kind=EXPIRING, message=_expiry_message(snapshot))
+
+
+def _low_credit_message(snapshot: CreditSnapshot) -> str:
+    threshold = settings.CREDIT_LOW_THRESHOLD
+    if snapshot.credit is None or snapshot.credit >= threshold:
+        return ""
+    return (
+        f"Credits are low: {snapshot.credit} left (the alert is set below {threshold}). "
+        "Top up the team's withoutbg credits before processing stops."
+    )
+
+
+def _expiry_message(snapshot: CreditSnapshot) -> str:
+    expires_at = snapshot.expires_at
+    if expires_at is None:
+        return ""
+    days = days_until(expires_at, now=snapshot.taken_at)
+    if days > settings.CREDIT_EXPIRY_WARNING_DAYS:
+        return ""
+    when = f"{timezone.localtime(expires_at):%d %b %Y}"
+    if expires_at <= snapshot.taken_at:
+        return f"The team's withoutbg credits expired on {when}. A top-up reactivates them."
+    left = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+    return (
+        f"The team's withoutbg credits expire on {when} ({left}). "
+        "Top up before then; a top-up also reactivates expired credits."
+    )
+
+
+def _alert_set(*, kind: str, message: str) -> None:
+    """Turn the alert on with `message`, or off when `message` is empty."""
+    now = timezone.now()
+    Alert.objects.get_or_create(kind=kind)
+    if not message:
+        Alert.objects.filter(kind=kind, active=True).update(
+            active=False, message="", emailed_at=None, changed_at=now
+        )
+        return
+    Alert.objects.filter(kind=kind, active=False).update(active=True, changed_at=now)
+    Alert.objects.filter(kind=kind).update(message=message)
+    # The e-mail is claimed before it is sent, so two refreshes at once send
+    # one; it is given back if sending fails, so the next refresh tries again.
+    if Alert.objects.filter(kind=kind, active=True, emailed_at=None).update(emailed_at=now):
+        link = settings.SITE_URL.rstrip("/") + reverse("dashboard")
+        try:
+            email_admins(subject=ALERT_TITLES[kind], message=f"{message}\n\n{link}")
+        except OSError:
+            Alert.objects.filter(kind=kind).update(emailed_at=None)
+            raise
+
+
+def spend_per_day(*, engine: str, now: datetime) -> float:
+    """Credits `engine` spent a day lately: its charged calls over SPEND_WINDOW.
+
+    A ledger younger than the window is measured over its own age, at least a
+    day, so a new team's rate is not diluted by days before it began.
+    """
+    recent = ApiCall.objects.filter(
+        charge__in=[ApiCall.Charge.CHARGED, ApiCall.Charge.MAYBE],
+        engine=engine,
+        created_at__gte=now - SPEND_WINDOW,
+    ).aggregate(spent=Count("pk"), first=Min("created_at"))
+    if not recent["spent"]:
+        return 0.0
+    measured = max(now - recent["first"], timedelta(days=1))
+    return recent["spent"] / (measured / timedelta(days=1))
+
+
+def run_out_date(*, credit: int, per_day: float, today: date) -> date | None:
+    """The day the credits run out at `per_day`; None when nothing is being spent."""
+    if per_day <= 0:
+        return None
+    return today + timedelta(days=math.floor(max(credit, 0) / per_day))
+
+
+def days_until(moment: datetime, *, now: datetime) -> int:
+    """Calendar days from `now` to `moment`: 0 on the day itself, negative after it."""
+    return (timezone.localdate(moment) - timezone.localdate(now)).days

@@ -1,0 +1,21 @@
+"""The team preset form: a name and a spec as JSON (checked by cutouts.lib.render_spec)."""
+
+from typing import Any
+
+from django import forms
+
+from cutouts.lib.render_spec import SpecError, spec_from_json
+
+
+class PresetForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    spec = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}),
+        help_text="The settings as JSON; unset fields take the defaults.",
+    )
+
+    def clean_spec(self) -> Any:
+        try:
+            return spec_from_json(self.cleaned_data["spec"])
+        except SpecError as error:
+            raise forms.ValidationError(str(error)) from error

@@ -1,0 +1,389 @@
+"""The OpenAPI 3.1 description of /api/, served at /api/openapi.json.
+
+Written by hand, next to the views it describes (cutouts.teamapi.views.api and
+cutouts.teamapi.views.api_v1); tests check that every API route appears here.
+"""
+
+from typing import Any
+
+JSON = "application/json"
+PNG = "image/png"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _binary(description: str, media_type: str = "application/octet-stream") -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {media_type: {"schema": {"type": "string", "contentMediaType": media_type}}},
+    }
+
+
+_ERROR_MEANINGS = {
+    400: "Invalid JSON, a missing field or a malformed body.",
+    401: "Missing, unknown or revoked token (`Invalid API Key`).",
+    402: "The team is out of credit.",
+    403: "The team's credits have expired.",
+    404: "Not found, or not one of your images.",
+    413: "The image is over the size limit (10 MB unless configured otherwise).",
+    415: "Not a JPEG, PNG, WebP, TIFF, BMP or GIF image.",
+    422: "Invalid base64, or a corrupt or empty image; `detail` may be a list.",
+    429: "Over your token's per-minute limit (or the team's, for the credit check).",
+    502: "Processing failed, or the vendor did not answer; `detail` says why.",
+    503: "The team's withoutbg key was refused: processing is paused, an admin is told.",
+    504: "Processing took longer than the wait limit; the image finishes in your library.",
+}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(status): _json(_ref("Error"), _ERROR_MEANINGS[status]) for status in statuses}
+
+
+_PROCESSING_ERRORS = (400, 401, 402, 403, 413, 415, 422, 429, 502, 503, 504)
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _base64_call(summary: str, result_field: str, result: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "tags": ["withoutbg-compatible"],
+            "summary": summary,
+            "requestBody": {"required": True, "content": {JSON: {"schema": _ref("Base64Image")}}},
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": [result_field],
+                        "properties": {
+                            result_field: {
+                                "type": "string",
+                                "contentEncoding": "base64",
+                                "contentMediaType": PNG,
+                                "description": result,
+                            }
+                        },
+                    },
+                    result,
+                ),
+                **_errors(*_PROCESSING_ERRORS),
+            },
+        }
+    }
+
+
+def _file_call(summary: str, result: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "tags": ["withoutbg-compatible"],
+            "summary": summary,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {
+                                "file": {
+                                    "type": "string",
+                                    "contentMediaType": "application/octet-stream",
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {"200": _binary(result, PNG), **_errors(*_PROCESSING_ERRORS)},
+        }
+    }
+
+
+def _get(summary: str, ok: dict[str, Any], *errors: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "get": {
+            "tags": ["cutouts"],
+            "summary": summary,
+            **extra,
+            "responses": {"200": ok, **_errors(401, *errors, 429)},
+        }
+    }
+
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["detail"],
+        "properties": {
+            "detail": {
+                "oneOf": [
+                    {"type": "string"},
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "loc": {"type": "array", "items": {"type": "string"}},
+                                "msg": {"type": "string"},
+                                "type": {"type": "string"},
+                            },
+                        },
+                    },
+                ]
+            }
+        },
+    },
+    "Base64Image": {
+        "type": "object",
+        "required": ["image_base64"],
+        "properties": {
+            "image_base64": {
+                "type": "string",
+                "contentEncoding": "base64",
+                "description": "The image, raw base64 without a data: prefix.",
+            }
+        },
+    },
+    "Credit": {
+        "type": "object",
+        "required": ["credit", "expiration_date"],
+        "properties": {
+            "credit": {
+                "type": ["integer", "null"],
+                "description": "The team's credits; null when processing is offline and free.",
+            },
+            "expiration_date": {
+                "type": ["string", "null"],
+                "description": "UTC, as YYYY-MM-DD HH:MM:SS; null if none.",
+                "examples": ["2026-09-05 23:59:59"],
+            },
+        },
+    },
+    "Image": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "status": {
+                "type": "string",
+                "enum": ["queued", "processing", "waiting_credits", "done", "failed"],
+            },
+            "status_reason": {"type": "string"},
+            "format": {"type": "string"},
+            "width": {"type": "integer"},
+            "height": {"type": "integer"},
+            "byte_size": {"type": "integer"},
+            "sha256": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "url": {"type": "string", "format": "uri"},
+            "original_url": {"type": "string", "format": "uri"},
+            "matte_url": {"type": ["string", "null"], "format": "uri"},
+        },
+    },
+    "ImageDetail": {
+        "allOf": [
+            _ref("Image"),
+            {
+                "type": "object",
+                "properties": {"renders": {"type": "array", "items": _ref("Render")}},
+            },
+        ]
+    },
+    "ImagePage": {
+        "type": "object",
+        "properties": {
+            "count": {"type": "integer"},
+            "page": {"type": "integer"},
+            "pages": {"type": "integer"},
+            "next": {"type": ["string", "null"], "format": "uri"},
+            "previous": {"type": ["string", "null"], "format": "uri"},
+            "results": {"type": "array", "items": _ref("Image")},
+        },
+    },
+    "Render": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "image": {"type": "integer"},
+            "preset": {"type": "string"},
+            "status": {"type": "string", "enum": ["queued", "done", "failed"]},
+            "error": {"type": "string"},
+            "format": {"type": "string"},
+            "width": {"type": "integer"},
+            "height": {"type": "integer"},
+            "byte_size": {"type": "integer"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "url": {"type": "string", "format": "uri"},
+            "file_url": {"type": ["string", "null"], "format": "uri"},
+        },
+    },
+    "Preset": {
+        "type": "object",
+        "properties": {
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "builtin": {"type": "boolean"},
+        },
+    },
+}
+
+_DESCRIPTION = """\
+The team's background-removal API. The withoutbg-compatible calls take the
+same requests and give the same answers as https://api.withoutbg.com: point
+any withoutbg client at this server's base URL and use a personal token (made
+in Cutouts under API tokens) as its `X-API-Key`. Each image goes through the
+team's pipeline: it lands in your library, the same bytes twice cost one
+credit, and the call waits for the result.
+
+The `/cutouts/v1/` calls list and fetch your own images and make renders from
+presets. A token only ever sees its own member's images.
+
+Every request counts against the token's per-minute limit; over it, 429.
+Errors are JSON `{"detail": "..."}`.
+"""
+
+
+def openapi_document(*, server_url: str, rate_limit: int, wait_seconds: float) -> dict[str, Any]:
+    """The document for a server whose API base is `server_url` (ending in /api)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Cutouts API",
+            "version": "1.0",
+            "description": _DESCRIPTION
+            + f"\nThis server: {rate_limit or 'no'} requests a minute per token; "
+            f"processing calls wait up to {wait_seconds:g} s.",
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"ApiKey": []}],
+        "tags": [
+            {"name": "withoutbg-compatible", "description": "The vendor's API, unchanged."},
+            {"name": "cutouts", "description": "Your library, for integrations."},
+        ],
+        "components": {
+            "securitySchemes": {
+                "ApiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-API-Key",
+                    "description": "A personal Cutouts token (cut_…).",
+                }
+            },
+            "schemas": _SCHEMAS,
+        },
+        "paths": {
+            "/v1.0/alpha-channel-base64": _base64_call(
+                "Alpha matte of a base64 image",
+                "alpha_base64",
+                "The matte as a base64 grayscale PNG, at the size of the image sent.",
+            ),
+            "/v1.0/image-without-background-base64": _base64_call(
+                "Background removed from a base64 image",
+                "img_without_background_base64",
+                "The cutout as a base64 RGBA PNG, at the size of the image sent.",
+            ),
+            "/v1.0/alpha-channel": _file_call(
+                "Alpha matte of an uploaded image",
+                "The matte as a grayscale PNG, at the size of the image sent.",
+            ),
+            "/v1.0/image-without-background": _file_call(
+                "Background removed from an uploaded image",
+                "The cutout as an RGBA PNG, at the size of the image sent.",
+            ),
+            "/available-credit": {
+                "get": {
+                    "tags": ["withoutbg-compatible"],
+                    "summary": "The team's credit balance",
+                    "responses": {
+                        "200": _json(_ref("Credit"), "The balance."),
+                        **_errors(401, 429, 502, 503),
+                    },
+                }
+            },
+            "/cutouts/v1/images": _get(
+                "Your images, newest first",
+                _json(_ref("ImagePage"), "One page of your images."),
+                400,
+                404,
+                parameters=[
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": _SCHEMAS["Image"]["properties"]["status"],
+                    },
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                ],
+            ),
+            "/cutouts/v1/images/{id}": _get(
+                "One image: status, sizes, links and renders",
+                _json(_ref("ImageDetail"), "The image."),
+                404,
+                parameters=[_ID],
+            ),
+            "/cutouts/v1/images/{id}/original": _get(
+                "Download the original, byte for byte",
+                _binary("The original as uploaded."),
+                404,
+                parameters=[_ID],
+            ),
+            "/cutouts/v1/images/{id}/matte": _get(
+                "Download the full-size matte",
+                _binary("The matte, a grayscale PNG at the original's size.", PNG),
+                404,
+                parameters=[_ID],
+            ),
+            "/cutouts/v1/images/{id}/renders": {
+                "post": {
+                    "tags": ["cutouts"],
+                    "summary": "Render the image with a preset (queued; poll the render)",
+                    "parameters": [_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            JSON: {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["preset"],
+                                    "properties": {"preset": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": _json(_ref("Render"), "The render, queued."),
+                        **_errors(400, 401, 404),
+                        "429": _json(
+                            _ref("Error"),
+                            "Over your token's per-minute limit, or you have as many renders "
+                            "on the way as you may: poll one until it has finished.",
+                        ),
+                    },
+                }
+            },
+            "/cutouts/v1/renders/{id}": _get(
+                "One render's status", _json(_ref("Render"), "The render."), 404, parameters=[_ID]
+            ),
+            "/cutouts/v1/renders/{id}/file": _get(
+                "Download a finished render",
+                _binary("The rendered file (PNG, JPEG or WebP)."),
+                404,
+                parameters=[_ID],
+            ),
+            "/cutouts/v1/presets": _get(
+                "The presets renders can use",
+                _json(
+                    {
+                        "type": "object",
+                        "properties": {"results": {"type": "array", "items": _ref("Preset")}},
+                    },
+                    "Built-in presets, then the team's.",
+                ),
+            ),
+        },
+    }

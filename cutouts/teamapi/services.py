@@ -1,0 +1,211 @@
+"""The team API's answers: what the withoutbg API would say, made by the team's pipeline.
+
+A call to /api/v1.0/... is an upload like any other: the image lands in the
+caller's library, a worker processes it (cache, rate limit, credits and
+ledger all in one place, cutouts.processing.pipeline), and the request waits for the
+result. Nothing here calls the vendor for pixels; only the credit balance is
+asked for directly, through the same shared rate limiter.
+
+Errors are ApiError, a status and the vendor's `detail`: its own words where
+it has them (devtools.sandbox keeps them), ours where it has none.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+
+from cutouts.lib.render_spec import CUTOUT_PRESET
+from cutouts.lib.withoutbg.client import InvalidKey, RateLimited, WithoutbgError
+from cutouts.models import CreditSnapshot, Image, Matte, ProcessingState, Render
+from cutouts.processing.engines import get_engine
+from cutouts.processing.queueing import get_limiter
+from cutouts.processing.uploads import (
+    EXTENSIONS,
+    FileTooLarge,
+    NotAnAcceptedImage,
+    UploadBusy,
+    UploadRejected,
+    image_upload,
+)
+from devtools.sandbox import (
+    CREDITS_EXPIRED,
+    INSUFFICIENT_CREDIT,
+    UNSUPPORTED,
+)
+
+logger = logging.getLogger(__name__)
+
+Want = Literal["matte", "cutout"]
+
+# File name of an image sent as base64, which has none; the extension follows its format.
+API_UPLOAD_STEM = "api-upload"
+POLL_SECONDS = 0.25
+# A balance this recent is answered from the last check instead of asking the
+# vendor again: credit checks count against the team's per-minute limit.
+CREDIT_FRESH_FOR = timedelta(seconds=60)
+
+KEY_REFUSED = (
+    "The withoutbg API refused the team's API key, so processing is paused; an admin "
+    "has been told. Your token is fine: the image is in your library and will be "
+    "processed once the key is fixed."
+)
+CREDIT_UNAVAILABLE = (
+    "The withoutbg API did not give the team's balance just now. Try again shortly."
+)
+_PAUSE_ANSWERS = {
+    ProcessingState.Pause.NO_CREDIT: (402, INSUFFICIENT_CREDIT),
+    ProcessingState.Pause.EXPIRED: (403, CREDITS_EXPIRED),
+    # Never 401: that would tell the caller their own token is bad.
+    ProcessingState.Pause.INVALID_KEY: (503, KEY_REFUSED),
+}
+
+
+class ApiError(Exception):
+    """An error answer: HTTP `status` and the body's `detail` (a message, or FastAPI's list)."""
+
+    def __init__(self, status: int, detail: str | list[dict[str, Any]]) -> None:
+        super().__init__(status, detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ApiResult:
+    image: Image
+    file: FieldFile  # the stored PNG: the matte, or the RGBA cutout
+
+
+@dataclass(frozen=True)
+class TeamCredit:
+    credit: int | None  # None: the engine costs nothing (MATTING_ENGINE=local)
+    expires_at: datetime | None
+
+
+def too_large_detail() -> str:
+    # The vendor's sentence, with our limit.
+    return f"File size too large. Maximum file size is {settings.UPLOAD_MAX_BYTES / 2**20:.1f} MB"
+
+
+def rate_limit_detail(limit: int) -> str:
+    return f"Rate limit ({limit} request/minute) exceeded"
+
+
+def process_for_api(
+    *, user: AbstractBaseUser, data: bytes, want: Want, name: str | None
+) -> ApiResult:
+    """Upload `data` into `user`'s library, wait for the worker, return the result file.
+
+    `name` is the file name the client gave, None for base64 calls.
+    """
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        raise ApiError(413, too_large_detail())
+    uploaded_file = SimpleUploadedFile(name or API_UPLOAD_STEM, data)
+    try:
+        image = image_upload(owner=user, batch=None, uploaded_file=uploaded_file)
+    except FileTooLarge as rejection:
+        raise ApiError(413, rejection.message) from rejection
+    except NotAnAcceptedImage as rejection:
+        raise ApiError(415, UNSUPPORTED) from rejection
+    except UploadBusy as busy:
+        raise ApiError(503, busy.message) from busy
+    except UploadRejected as rejection:
+        raise ApiError(422, rejection.message) from rejection
+    if name is None:
+        image.original_name = f"{API_UPLOAD_STEM}{EXTENSIONS[image.format]}"
+        Image.objects.filter(pk=image.pk).update(original_name=image.original_name)
+    _wait_until_processed(image)
+    return ApiResult(image=image, file=_result_file(image, want))
+
+
+def _wait_until_processed(image: Image) -> None:
+    """Return once a worker has finished `image`, or raise the vendor's error for why not.
+
+    The upload queued the job when its row was committed; processing here
+    instead would split rate limiting and credits between two places.
+    """
+    deadline = time.monotonic() + settings.API_WAIT_SECONDS
+    while True:
+        image.refresh_from_db(fields=["status", "status_reason"])
+        if image.status == Image.Status.DONE:
+            return
+        if image.status == Image.Status.FAILED:
+            raise ApiError(502, f"Processing failed: {image.status_reason}")
+        if image.status == Image.Status.WAITING_CREDITS:
+            # Waiting lasts until an admin acts: answer now, as the vendor would.
+            state = ProcessingState.objects.exclude(pause="").first()
+            if state is not None:
+                raise ApiError(*_PAUSE_ANSWERS[state.pause])
+        if time.monotonic() >= deadline:
+            raise ApiError(
+                504,
+                f"Processing did not finish within {settings.API_WAIT_SECONDS:g} s; "
+                "the image is in your library and will finish there.",
+            )
+        time.sleep(POLL_SECONDS)
+
+
+def _result_file(image: Image, want: Want) -> FieldFile:
+    # The pipeline stores the matte and cutout at the original's size as
+    # displayed, which is the size sent, except for a photo with an EXIF
+    # rotation: ours come upright (the vendor's would follow the stored pixels).
+    if want == "matte":
+        return Matte.objects.get(image=image).file
+    cutout = (
+        Render.objects.filter(
+            image=image, preset=CUTOUT_PRESET, export=None, status=Render.Status.DONE
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if cutout is None:
+        raise ApiError(502, "Processing finished without a cutout. Try again.")
+    return cutout.file
+
+
+def team_credit() -> TeamCredit:
+    """The team's credit balance, as /available-credit gives it."""
+    engine = get_engine()
+    if engine.metered:
+        recent = _last_balance(engine.name, since=timezone.now() - CREDIT_FRESH_FOR)
+        if recent is not None:
+            return recent
+        if get_limiter().try_acquire() > 0:
+            # No slot to spare: processing comes first. The last known balance
+            # is better than nothing; with none, the caller retries like a 429.
+            known = _last_balance(engine.name, since=None)
+            if known is None:
+                raise ApiError(429, rate_limit_detail(settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE))
+            return known
+    try:
+        credits = engine.credits()
+    except InvalidKey as error:
+        raise ApiError(503, KEY_REFUSED) from error
+    except RateLimited as error:
+        raise ApiError(429, rate_limit_detail(settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE)) from error
+    except WithoutbgError as error:
+        logger.warning("The credit check for the team API failed: %s", error)
+        raise ApiError(502, CREDIT_UNAVAILABLE) from error
+    if credits is None:
+        return TeamCredit(credit=None, expires_at=None)
+    CreditSnapshot.objects.create(
+        engine=engine.name, credit=credits.credit, expires_at=credits.expires_at
+    )
+    return TeamCredit(credit=credits.credit, expires_at=credits.expires_at)
+
+
+def _last_balance(engine: str, *, since: datetime | None) -> TeamCredit | None:
+    snapshots = CreditSnapshot.objects.filter(engine=engine, error="", credit__isnull=False)
+    if since is not None:
+        snapshots = snapshots.filter(taken_at__gte=since)
+    snapshot = snapshots.order_by("-taken_at").first()
+    if snapshot is None:
+        return None
+    return TeamCredit(credit=snapshot.credit, expires_at=snapshot.expires_at)
