@@ -61,6 +61,7 @@ def _field_error(field: str, message: str, kind: str) -> list[dict[str, Any]]:
     return [{"loc": ["body", field], "msg": message, "type": kind}]
 
 
+# Error replies' `detail`, in the vendor's words.
 INVALID_KEY = "Invalid API Key"
 INSUFFICIENT_CREDIT = "Insufficient credit. Please top up API credits."
 CREDITS_EXPIRED = (
