@@ -33,7 +33,6 @@ No key ever appears in a log line: only paths and statuses are logged.
 """
 
 import base64
-import binascii
 import email.parser
 import email.policy
 import hashlib
@@ -51,13 +50,41 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from cutouts.lib.withoutbg.client import ALPHA_BASE64, CREDIT, CUTOUT, CUTOUT_BASE64, PROCESSING
+from cutouts.lib.withoutbg.contract import (
+    API_KEY_HEADER,
+    BAD_REQUEST,
+    CORRUPT_IMAGE,
+    CREDIT,
+    CREDITS_EXPIRED,
+    CUTOUT,
+    CUTOUT_BASE64,
+    EXPIRATION_DAY_FORMAT,
+    EXPIRATION_FORMAT,
+    FILE_FIELD,
+    FORMATS,
+    INSUFFICIENT_CREDIT,
+    INVALID_KEY,
+    MAX_BYTES,
+    METHOD_NOT_ALLOWED,
+    MISSING_FILE,
+    NOT_A_STRING,
+    NOT_FOUND,
+    PROCESSING,
+    RATE_LIMITED,
+    RESULT_FIELDS,
+    SERVER_ERROR,
+    TOO_LARGE,
+    UNSUPPORTED,
+    Detail,
+    Refusal,
+    credit_body,
+    error_body,
+    image_from_json_body,
+    rate_limit_exceeded,
+)
 
 logger = logging.getLogger(__name__)
 
-MAX_BYTES = 10 * 1024 * 1024
-# MPO is how Pillow names the JPEGs many cameras write (a JPEG with a preview).
-FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "TIFF", "BMP", "GIF"}
 MALFORMED_KINDS = (
     "not_json",  # an HTML page with status 200
     "missing_field",  # JSON without the result field (JSON endpoints)
@@ -67,37 +94,20 @@ MALFORMED_KINDS = (
     "wrong_size",  # half the size sent
     "truncated",  # the PNG cut short
 )
-DATE_FORMATS = {"datetime": "%Y-%m-%d %H:%M:%S", "date": "%Y-%m-%d"}
+DATE_FORMATS = {"datetime": EXPIRATION_FORMAT, "date": EXPIRATION_DAY_FORMAT}
 RATE_WINDOW_SECONDS = 60.0
 MATTE_CACHE_SIZE = 64
 
-INVALID_KEY = "Invalid API Key"
-INSUFFICIENT_CREDIT = "Insufficient credit. Please top up API credits."
-CREDITS_EXPIRED = (
-    "Credits Expired. Please top up API credits. "
-    "If you have existing credits, they will be reactivated."
-)
-TOO_LARGE = "File size too large. Maximum file size is 10.0 MB"
-UNSUPPORTED = "Unsupported Media Type. Supported formats are: JPEG, PNG, WebP, TIFF, BMP, GIF."
-SERVER_ERROR = "Internal Server Error. Please contact support: contact@withoutbg.com"
-MISSING_FILE = [{"loc": ["body", "file"], "msg": "Field required", "type": "missing"}]
-NOT_A_STRING = [
-    {
-        "loc": ["body", "image_base64"],
-        "msg": "Input should be a valid string",
-        "type": "string_type",
-    }
-]
 # What an injected error says, for each status the vendor documents.
-FAULT_DETAILS: dict[int, str | list[dict[str, Any]]] = {
-    400: "Validation Error - Invalid JSON or missing image_base64 field",
+FAULT_DETAILS: dict[int, Detail] = {
+    400: BAD_REQUEST,
     401: INVALID_KEY,
     402: INSUFFICIENT_CREDIT,
     403: CREDITS_EXPIRED,
     413: TOO_LARGE,
     415: UNSUPPORTED,
     422: NOT_A_STRING,
-    429: "Rate limit exceeded",
+    429: RATE_LIMITED,
 }
 
 
@@ -126,15 +136,6 @@ class Config:
     date_format: str = "datetime"
     rate_limit: int = 7  # per key per minute; 0 turns the limit off
     faults: Faults = field(default_factory=Faults)
-
-
-class Refusal(Exception):
-    """A request answered with an error status and a {"detail": ...} body."""
-
-    def __init__(self, status: int, detail: str | list[dict[str, Any]]) -> None:
-        super().__init__(status, detail)
-        self.status = status
-        self.detail = detail
 
 
 class SandboxState:
@@ -194,7 +195,7 @@ class SandboxState:
             while sent and sent[0] <= now - RATE_WINDOW_SECONDS:
                 sent.popleft()
             if limit and len(sent) >= limit:
-                raise Refusal(429, f"Rate limit ({limit} request/minute) exceeded")
+                raise Refusal(429, rate_limit_exceeded(limit))
             sent.append(now)
 
     def wait(self) -> bool:
@@ -210,7 +211,7 @@ class SandboxState:
             faults = self.config.faults
             if faults.storm_429 > 0:
                 faults.storm_429 -= 1
-                raise Refusal(429, "Rate limit exceeded")
+                raise Refusal(429, RATE_LIMITED)
             if faults.error_rate and self._random.random() < faults.error_rate:
                 status = faults.error_status
                 raise Refusal(status, FAULT_DETAILS.get(status, SERVER_ERROR))
@@ -254,10 +255,11 @@ class SandboxState:
     def credit_body(self) -> dict[str, Any]:
         with self._lock:
             config = self.config
-            return {
-                "credit": config.credits,
-                "expiration_date": _format_date(config.expires_at, config.date_format),
-            }
+            return credit_body(
+                credit=config.credits,
+                expires_at=config.expires_at,
+                date_format=DATE_FORMATS[config.date_format],
+            )
 
 
 class SandboxServer(ThreadingHTTPServer):
@@ -327,7 +329,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             handler = routes.get((method, path))
             if handler is None:
                 known = any(route_path == path for _, route_path in routes)
-                raise Refusal(405, "Method Not Allowed") if known else Refusal(404, "Not Found")
+                raise Refusal(405, METHOD_NOT_ALLOWED) if known else Refusal(404, NOT_FOUND)
             if path in PROCESSING or path == CREDIT:
                 self._authorise()
                 if not state.wait():
@@ -335,10 +337,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
                     return
             status, content_type, content = handler(path, body)
         except Refusal as refusal:
-            status, content_type, content = _json(refusal.status, {"detail": refusal.detail})
+            status, content_type, content = _json(refusal.status, error_body(refusal.detail))
         except Exception:
             logger.exception("The sandbox failed on %s %s", method, path)
-            status, content_type, content = _json(500, {"detail": SERVER_ERROR})
+            status, content_type, content = _json(500, error_body(SERVER_ERROR))
         if path in PROCESSING or path == CREDIT:
             state.count(path, status, self.client_address)
         self._send(status, content_type, content)
@@ -356,7 +358,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length)
 
     def _authorise(self) -> None:
-        key = self.headers.get("X-API-Key")
+        key = self.headers.get(API_KEY_HEADER)
         if key not in self.server.keys:
             raise Refusal(401, INVALID_KEY)
         self.server.state.admit(key)
@@ -397,7 +399,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _process(self, path: str, body: bytes) -> tuple[int, str, bytes]:
         state = self.server.state
         state.draw_failure()
-        if path in (ALPHA_BASE64, CUTOUT_BASE64):
+        if path in RESULT_FIELDS:
             sent = image_from_json_body(body)
         else:
             sent = _image_from_multipart(self.headers.get("Content-Type", ""), body)
@@ -414,9 +416,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         state.charge(sent)
         # A slow reply is a good one, late: faults do not stack on one call.
         kind = None if state.hold_back() else state.take_malformed()
-        if path in (ALPHA_BASE64, CUTOUT_BASE64):
-            name = "alpha_base64" if path == ALPHA_BASE64 else "img_without_background_base64"
-            return _json_reply(name, result, kind)
+        if path in RESULT_FIELDS:
+            return _json_reply(RESULT_FIELDS[path], result, kind)
         return _binary_reply(result, kind)
 
 
@@ -465,35 +466,12 @@ def _format_date(moment: datetime, date_format: str) -> str:
     return moment.astimezone(UTC).strftime(DATE_FORMATS[date_format])
 
 
-def image_from_json_body(body: bytes) -> bytes:
-    """The image in a vendor-style JSON body, or the Refusal the vendor answers.
-
-    Cutouts' own copy of the vendor API (cutouts.teamapi.views.api) reads bodies with
-    this too, so both answer bad input in the same words.
-    """
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
-        # RecursionError: nesting deeper than the parser goes, [[[[…]]]].
-        raise Refusal(400, "Validation Error - Invalid JSON") from None
-    if not isinstance(payload, dict) or "image_base64" not in payload:
-        raise Refusal(400, "Validation Error - missing image_base64 field")
-    encoded = payload["image_base64"]
-    if not isinstance(encoded, str):
-        # FastAPI's own validation answer, the list-shaped detail.
-        raise Refusal(422, NOT_A_STRING)
-    try:
-        return base64.b64decode(encoded, validate=True)
-    except binascii.Error:
-        raise Refusal(422, "Validation Error - Invalid Base64 string") from None
-
-
 def _image_from_multipart(content_type: str, body: bytes) -> bytes:
     envelope = f"Content-Type: {content_type}\r\n\r\n".encode() + body
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(envelope)
     if message.is_multipart():
         for part in message.iter_parts():
-            if part.get_param("name", header="content-disposition") == "file":
+            if part.get_param("name", header="content-disposition") == FILE_FIELD:
                 return part.get_payload(decode=True) or b""
     raise Refusal(422, MISSING_FILE)
 
@@ -508,7 +486,7 @@ def _open_image(data: bytes) -> Image.Image:
     except Image.UnidentifiedImageError:
         raise Refusal(415, UNSUPPORTED) from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise Refusal(422, "Validation Error - corrupt image") from None
+        raise Refusal(422, CORRUPT_IMAGE) from None
 
 
 def _json(status: int, body: dict[str, Any]) -> tuple[int, str, bytes]:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: the browser, a Redis, the linters, then pytest. Anything this
-# script started is stopped when it ends.
+# `make test`: the browser, a Redis, the linters and import contracts, then
+# pytest. Anything this script started is stopped when it ends.
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
 
@@ -14,5 +14,7 @@ source "$(dirname "$0")/redis.sh"
 ensure_redis
 
 "$BIN/ruff" check .
+# The import contracts in pyproject.toml: Django-free lib/, no sandbox in the product, layers.
+"$BIN/lint-imports" --no-cache --no-logo
 "$BIN/python" manage.py makemigrations --check --dry-run
 "$BIN/pytest" "$@"

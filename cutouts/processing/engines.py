@@ -19,13 +19,13 @@ from PIL import Image
 from cutouts.lib.matting import get_matting
 from cutouts.lib.proxy import check_matte
 from cutouts.lib.withoutbg.client import (
-    ALPHA_BASE64,
     CallStats,
     ContractViolation,
     Credits,
     WithoutbgClient,
     salvage_matte,
 )
+from cutouts.lib.withoutbg.contract import ALPHA_BASE64
 
 logger = logging.getLogger(__name__)
 

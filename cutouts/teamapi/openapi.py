@@ -6,6 +6,8 @@ cutouts.teamapi.views.api_v1); tests check that every API route appears here.
 
 from typing import Any
 
+from cutouts.lib.withoutbg import contract
+
 JSON = "application/json"
 PNG = "image/png"
 
@@ -27,7 +29,7 @@ def _binary(description: str, media_type: str = "application/octet-stream") -> d
 
 _ERROR_MEANINGS = {
     400: "Invalid JSON, a missing field or a malformed body.",
-    401: "Missing, unknown or revoked token (`Invalid API Key`).",
+    401: f"Missing, unknown or revoked token (`{contract.INVALID_KEY}`).",
     402: "The team is out of credit.",
     403: "The team's credits have expired.",
     404: "Not found, or not one of your images.",
@@ -88,9 +90,9 @@ def _file_call(summary: str, result: str) -> dict[str, Any]:
                     "multipart/form-data": {
                         "schema": {
                             "type": "object",
-                            "required": ["file"],
+                            "required": [contract.FILE_FIELD],
                             "properties": {
-                                "file": {
+                                contract.FILE_FIELD: {
                                     "type": "string",
                                     "contentMediaType": "application/octet-stream",
                                 }
@@ -118,9 +120,9 @@ def _get(summary: str, ok: dict[str, Any], *errors: int, **extra: Any) -> dict[s
 _SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
-        "required": ["detail"],
+        "required": [contract.DETAIL_FIELD],
         "properties": {
-            "detail": {
+            contract.DETAIL_FIELD: {
                 "oneOf": [
                     {"type": "string"},
                     {
@@ -140,9 +142,9 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Base64Image": {
         "type": "object",
-        "required": ["image_base64"],
+        "required": [contract.IMAGE_FIELD],
         "properties": {
-            "image_base64": {
+            contract.IMAGE_FIELD: {
                 "type": "string",
                 "contentEncoding": "base64",
                 "description": "The image, raw base64 without a data: prefix.",
@@ -151,13 +153,13 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Credit": {
         "type": "object",
-        "required": ["credit", "expiration_date"],
+        "required": [contract.CREDIT_FIELD, contract.EXPIRATION_FIELD],
         "properties": {
-            "credit": {
+            contract.CREDIT_FIELD: {
                 "type": ["integer", "null"],
                 "description": "The team's credits; null when processing is offline and free.",
             },
-            "expiration_date": {
+            contract.EXPIRATION_FIELD: {
                 "type": ["string", "null"],
                 "description": "UTC, as YYYY-MM-DD HH:MM:SS; null if none.",
                 "examples": ["2026-09-05 23:59:59"],
@@ -271,32 +273,32 @@ def openapi_document(*, server_url: str, rate_limit: int, wait_seconds: float) -
                 "ApiKey": {
                     "type": "apiKey",
                     "in": "header",
-                    "name": "X-API-Key",
+                    "name": contract.API_KEY_HEADER,
                     "description": "A personal Cutouts token (cut_…).",
                 }
             },
             "schemas": _SCHEMAS,
         },
         "paths": {
-            "/v1.0/alpha-channel-base64": _base64_call(
+            contract.ALPHA_BASE64: _base64_call(
                 "Alpha matte of a base64 image",
-                "alpha_base64",
+                contract.ALPHA_FIELD,
                 "The matte as a base64 grayscale PNG, at the size of the image sent.",
             ),
-            "/v1.0/image-without-background-base64": _base64_call(
+            contract.CUTOUT_BASE64: _base64_call(
                 "Background removed from a base64 image",
-                "img_without_background_base64",
+                contract.CUTOUT_FIELD,
                 "The cutout as a base64 RGBA PNG, at the size of the image sent.",
             ),
-            "/v1.0/alpha-channel": _file_call(
+            contract.ALPHA: _file_call(
                 "Alpha matte of an uploaded image",
                 "The matte as a grayscale PNG, at the size of the image sent.",
             ),
-            "/v1.0/image-without-background": _file_call(
+            contract.CUTOUT: _file_call(
                 "Background removed from an uploaded image",
                 "The cutout as an RGBA PNG, at the size of the image sent.",
             ),
-            "/available-credit": {
+            contract.CREDIT: {
                 "get": {
                     "tags": ["withoutbg-compatible"],
                     "summary": "The team's credit balance",

@@ -7,7 +7,7 @@ result. Nothing here calls the vendor for pixels; only the credit balance is
 asked for directly, through the same shared rate limiter.
 
 Errors are ApiError, a status and the vendor's `detail`: its own words where
-it has them (devtools.sandbox keeps them), ours where it has none.
+it has them (cutouts.lib.withoutbg.contract keeps them), ours where it has none.
 """
 
 import logging
@@ -24,6 +24,13 @@ from django.utils import timezone
 
 from cutouts.lib.render_spec import CUTOUT_PRESET
 from cutouts.lib.withoutbg.client import InvalidKey, RateLimited, WithoutbgError
+from cutouts.lib.withoutbg.contract import (
+    CREDITS_EXPIRED,
+    INSUFFICIENT_CREDIT,
+    UNSUPPORTED,
+    too_large,
+)
+from cutouts.lib.withoutbg.contract import rate_limit_exceeded as rate_limit_detail
 from cutouts.models import CreditSnapshot, Image, Matte, ProcessingState, Render
 from cutouts.processing.engines import get_engine
 from cutouts.processing.queueing import get_limiter
@@ -34,11 +41,6 @@ from cutouts.processing.uploads import (
     UploadBusy,
     UploadRejected,
     image_upload,
-)
-from devtools.sandbox import (
-    CREDITS_EXPIRED,
-    INSUFFICIENT_CREDIT,
-    UNSUPPORTED,
 )
 
 logger = logging.getLogger(__name__)
@@ -91,11 +93,7 @@ class TeamCredit:
 
 def too_large_detail() -> str:
     # The vendor's sentence, with our limit.
-    return f"File size too large. Maximum file size is {settings.UPLOAD_MAX_BYTES / 2**20:.1f} MB"
-
-
-def rate_limit_detail(limit: int) -> str:
-    return f"Rate limit ({limit} request/minute) exceeded"
+    return too_large(settings.UPLOAD_MAX_BYTES)
 
 
 def process_for_api(

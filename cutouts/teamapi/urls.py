@@ -6,19 +6,27 @@ is a JSON 404, never an HTML page.
 
 from django.urls import path, re_path
 
+from cutouts.lib.withoutbg import contract
 from cutouts.teamapi.views import api, api_v1
 from cutouts.teamapi.views import docs as api_docs
 
+
+def _vendor(vendor_path: str) -> str:
+    # Django's patterns have no leading slash; the vendor's paths do.
+    return vendor_path.removeprefix("/")
+
+
 urlpatterns = [
-    path("v1.0/alpha-channel-base64", api.alpha_channel_base64, name="api_alpha_base64"),
+    # The vendor's paths, under /api/.
+    path(_vendor(contract.ALPHA_BASE64), api.alpha_channel_base64, name="api_alpha_base64"),
     path(
-        "v1.0/image-without-background-base64",
+        _vendor(contract.CUTOUT_BASE64),
         api.image_without_background_base64,
         name="api_cutout_base64",
     ),
-    path("v1.0/alpha-channel", api.alpha_channel, name="api_alpha"),
-    path("v1.0/image-without-background", api.image_without_background, name="api_cutout"),
-    path("available-credit", api.available_credit, name="api_available_credit"),
+    path(_vendor(contract.ALPHA), api.alpha_channel, name="api_alpha"),
+    path(_vendor(contract.CUTOUT), api.image_without_background, name="api_cutout"),
+    path(_vendor(contract.CREDIT), api.available_credit, name="api_available_credit"),
     path("cutouts/v1/images", api_v1.image_list, name="api_images"),
     path("cutouts/v1/images/<int:pk>", api_v1.image_detail, name="api_image"),
     path("cutouts/v1/images/<int:pk>/original", api_v1.image_original, name="api_image_original"),

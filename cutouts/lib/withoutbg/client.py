@@ -24,17 +24,25 @@ import httpx
 from PIL import Image
 
 from cutouts.lib.proxy import check_matte
+from cutouts.lib.withoutbg.contract import (
+    ALPHA,
+    ALPHA_BASE64,
+    ALPHA_FIELD,
+    API_KEY_HEADER,
+    CREDIT,
+    CREDIT_FIELD,
+    CUTOUT,
+    CUTOUT_BASE64,
+    CUTOUT_FIELD,
+    DETAIL_FIELD,
+    EXPIRATION_FIELD,
+    FILE_FIELD,
+    IMAGE_FIELD,
+    PROCESSING,
+    RATE_LIMITED,
+)
 
 logger = logging.getLogger(__name__)
-
-ALPHA_BASE64 = "/v1.0/alpha-channel-base64"
-CUTOUT_BASE64 = "/v1.0/image-without-background-base64"
-ALPHA = "/v1.0/alpha-channel"
-CUTOUT = "/v1.0/image-without-background"
-CREDIT = "/available-credit"
-# The calls that cost a credit when they succeed; /available-credit is free.
-PROCESSING = (ALPHA_BASE64, CUTOUT_BASE64, ALPHA, CUTOUT)
-ALPHA_FIELD = "alpha_base64"
 
 
 class Action(enum.Enum):
@@ -114,7 +122,7 @@ class _FailImage(WithoutbgError):
 
 
 class RateLimited(_Retry):
-    summary = "Rate limit exceeded"
+    summary = RATE_LIMITED
     advice = "slow down and retry later"
 
 
@@ -206,7 +214,7 @@ class WithoutbgClient:
         self.credit_timeout = credit_timeout
         self._http = httpx.Client(
             base_url=self.base_url,
-            headers={"X-API-Key": api_key},
+            headers={API_KEY_HEADER: api_key},
             timeout=timeout,
             transport=transport,
         )
@@ -239,7 +247,7 @@ class WithoutbgClient:
     def remove_background_base64(self, image: bytes) -> ImageResult:
         response, stats = self._post_base64(CUTOUT_BASE64, image)
         with _reply_kept(response):
-            png = _base64_field(response, "img_without_background_base64", stats)
+            png = _base64_field(response, CUTOUT_FIELD, stats)
             return ImageResult(png, _cutout(png, image, stats), stats)
 
     def alpha_matte(self, image: bytes) -> ImageResult:
@@ -256,28 +264,30 @@ class WithoutbgClient:
     def available_credit(self) -> Credits:
         response, stats = self._send("GET", CREDIT, timeout=self.credit_timeout)
         body = _json_object(response, stats)
-        credit = body.get("credit")
+        credit = body.get(CREDIT_FIELD)
         # bool is an int in Python, never a credit count.
         if not isinstance(credit, int) or isinstance(credit, bool):
-            raise ContractViolation(f"credit is {credit!r}, not a whole number", stats=stats)
-        expiration = body.get("expiration_date")
+            raise ContractViolation(
+                f"{CREDIT_FIELD} is {credit!r}, not a whole number", stats=stats
+            )
+        expiration = body.get(EXPIRATION_FIELD)
         if expiration is not None and not isinstance(expiration, str):
-            raise ContractViolation(f"expiration_date is {expiration!r}", stats=stats)
+            raise ContractViolation(f"{EXPIRATION_FIELD} is {expiration!r}", stats=stats)
         try:
             expires_at = parse_expiration(expiration) if expiration else None
         except ValueError:
             raise ContractViolation(
-                f"expiration_date {expiration!r} is not a date", stats=stats
+                f"{EXPIRATION_FIELD} {expiration!r} is not a date", stats=stats
             ) from None
         return Credits(credit=credit, expires_at=expires_at, stats=stats)
 
     def _post_base64(self, path: str, image: bytes) -> tuple[httpx.Response, CallStats]:
-        payload = {"image_base64": base64.b64encode(image).decode("ascii")}
+        payload = {IMAGE_FIELD: base64.b64encode(image).decode("ascii")}
         return self._send("POST", path, timeout=self.timeout, json=payload)
 
     def _post_file(self, path: str, image: bytes) -> tuple[httpx.Response, CallStats]:
         name, content_type = _file_name_and_type(image)
-        files = {"file": (name, image, content_type)}
+        files = {FILE_FIELD: (name, image, content_type)}
         return self._send("POST", path, timeout=self.timeout, files=files)
 
     def _send(
@@ -437,7 +447,7 @@ def _error_detail(response: httpx.Response) -> str | None:
         body = response.json()
     except ValueError:
         return None
-    detail = body.get("detail") if isinstance(body, dict) else None
+    detail = body.get(DETAIL_FIELD) if isinstance(body, dict) else None
     if isinstance(detail, str):
         return detail
     if isinstance(detail, list):

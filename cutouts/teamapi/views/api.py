@@ -11,7 +11,6 @@ import base64
 import logging
 import math
 from collections.abc import Callable
-from datetime import UTC
 from functools import wraps
 from typing import Any
 
@@ -22,24 +21,37 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
+from cutouts.lib.withoutbg.contract import (
+    ALPHA_FIELD,
+    API_KEY_HEADER,
+    CUTOUT_FIELD,
+    FILE_FIELD,
+    INVALID_KEY,
+    METHOD_NOT_ALLOWED,
+    MISSING_FILE,
+    NOT_FOUND,
+    Detail,
+    Refusal,
+    credit_body,
+    error_body,
+    image_from_json_body,
+    rate_limit_exceeded,
+)
 from cutouts.processing.uploads import BadContentLength, FileTooLarge, check_declared_body
 from cutouts.teamapi.services import (
     ApiError,
     ApiResult,
     process_for_api,
-    rate_limit_detail,
     team_credit,
     too_large_detail,
 )
 from cutouts.teamapi.tokens import token_authenticate, token_throttle
-from devtools.sandbox import INVALID_KEY, MISSING_FILE, Refusal, image_from_json_body
 
 logger = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponse]
 
 BAD_MULTIPART = "Validation Error - malformed multipart/form-data body"
-NOT_FOUND = "Not Found"
 SERVER_ERROR = "Internal Server Error. An admin can find the details in Cutouts' logs."
 # Bodies longer than this many files at the limit are refused unread; nearer
 # ones are read, so the client, still sending, hears the 413 (base64 adds a
@@ -47,8 +59,8 @@ SERVER_ERROR = "Internal Server Error. An admin can find the details in Cutouts'
 _UNREAD_OVER = 4
 
 
-def api_error(status: int, detail: str | list[dict[str, Any]]) -> JsonResponse:
-    return JsonResponse({"detail": detail}, status=status)
+def api_error(status: int, detail: Detail) -> JsonResponse:
+    return JsonResponse(error_body(detail), status=status)
 
 
 def api_endpoint(*methods: str, public: bool = False) -> Callable[[View], View]:
@@ -63,7 +75,7 @@ def api_endpoint(*methods: str, public: bool = False) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in methods:
-                response = api_error(405, "Method Not Allowed")
+                response = api_error(405, METHOD_NOT_ALLOWED)
                 response["Allow"] = ", ".join(methods)
                 return response
             if not public:
@@ -86,12 +98,12 @@ def api_endpoint(*methods: str, public: bool = False) -> Callable[[View], View]:
 
 
 def _authenticate(request: HttpRequest) -> JsonResponse | None:
-    token = token_authenticate(request.headers.get("X-API-Key", ""))
+    token = token_authenticate(request.headers.get(API_KEY_HEADER, ""))
     if token is None:
         return api_error(401, INVALID_KEY)
     throttled = token_throttle(token=token)
     if throttled is not None:
-        response = api_error(429, rate_limit_detail(throttled.limit))
+        response = api_error(429, rate_limit_exceeded(throttled.limit))
         response["Retry-After"] = str(math.ceil(throttled.retry_after))
         return response
     request.user = token.user
@@ -110,7 +122,7 @@ def alpha_channel_base64(request: HttpRequest) -> JsonResponse:
     result = process_for_api(
         user=request.user, data=_base64_image(request), want="matte", name=None
     )
-    return JsonResponse({"alpha_base64": _base64_of(result)})
+    return JsonResponse({ALPHA_FIELD: _base64_of(result)})
 
 
 @api_endpoint("POST")
@@ -118,7 +130,7 @@ def image_without_background_base64(request: HttpRequest) -> JsonResponse:
     result = process_for_api(
         user=request.user, data=_base64_image(request), want="cutout", name=None
     )
-    return JsonResponse({"img_without_background_base64": _base64_of(result)})
+    return JsonResponse({CUTOUT_FIELD: _base64_of(result)})
 
 
 @api_endpoint("POST")
@@ -138,15 +150,7 @@ def image_without_background(request: HttpRequest) -> FileResponse:
 @api_endpoint("GET", "HEAD")
 def available_credit(request: HttpRequest) -> JsonResponse:
     balance = team_credit()
-    expires_at = balance.expires_at
-    return JsonResponse(
-        {
-            "credit": balance.credit,
-            "expiration_date": (
-                expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if expires_at else None
-            ),
-        }
-    )
+    return JsonResponse(credit_body(credit=balance.credit, expires_at=balance.expires_at))
 
 
 def _refuse_far_too_large(request: HttpRequest) -> None:
@@ -171,7 +175,7 @@ def _base64_image(request: HttpRequest) -> bytes:
 def _multipart_image(request: HttpRequest) -> tuple[bytes, str | None]:
     _refuse_far_too_large(request)
     try:
-        uploaded_file = request.FILES.get("file")
+        uploaded_file = request.FILES.get(FILE_FIELD)
     except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
         raise ApiError(400, BAD_MULTIPART) from None
     if uploaded_file is None:
