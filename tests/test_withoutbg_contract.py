@@ -8,13 +8,13 @@ import pytest
 
 from cutouts.lib.withoutbg import contract
 
-# The vendor's pages sit beside the repository, as on every machine and in CI.
-PAGES = Path(__file__).resolve().parents[2] / "shared" / "withoutbg-api"
-pytestmark = pytest.mark.skipif(not PAGES.is_dir(), reason="the vendor's pages are not here")
+# The vendor's pages, copied into the repository as they are.
+PAGES = Path(__file__).resolve().parent / "vendor_pages"
 
 
 def vendor_pages() -> str:
-    return "\n".join(page.read_text() for page in sorted(PAGES.iterdir()))
+    pages = [*sorted(PAGES.glob("*.txt")), PAGES / "summary.md"]
+    return "\n".join(page.read_text() for page in pages)
 
 
 @pytest.mark.parametrize(
