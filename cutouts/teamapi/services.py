@@ -25,6 +25,7 @@ from django.utils import timezone
 from cutouts.lib.render_spec import CUTOUT_PRESET
 from cutouts.lib.withoutbg.client import InvalidKey, RateLimited, WithoutbgError
 from cutouts.models import CreditSnapshot, Image, Matte, ProcessingState, Render
+from cutouts.processing import pausing
 from cutouts.processing.engines import get_engine
 from cutouts.processing.queueing import get_limiter
 from cutouts.processing.uploads import (
@@ -35,11 +36,8 @@ from cutouts.processing.uploads import (
     UploadRejected,
     image_upload,
 )
-from devtools.sandbox import (
-    CREDITS_EXPIRED,
-    INSUFFICIENT_CREDIT,
-    UNSUPPORTED,
-)
+from cutouts.selectors import processing_pause_state
+from devtools.sandbox import UNSUPPORTED
 
 logger = logging.getLogger(__name__)
 
@@ -52,20 +50,9 @@ POLL_SECONDS = 0.25
 # vendor again: credit checks count against the team's per-minute limit.
 CREDIT_FRESH_FOR = timedelta(seconds=60)
 
-KEY_REFUSED = (
-    "The withoutbg API refused the team's API key, so processing is paused; an admin "
-    "has been told. Your token is fine: the image is in your library and will be "
-    "processed once the key is fixed."
-)
 CREDIT_UNAVAILABLE = (
     "The withoutbg API did not give the team's balance just now. Try again shortly."
 )
-_PAUSE_ANSWERS = {
-    ProcessingState.Pause.NO_CREDIT: (402, INSUFFICIENT_CREDIT),
-    ProcessingState.Pause.EXPIRED: (403, CREDITS_EXPIRED),
-    # Never 401: that would tell the caller their own token is bad.
-    ProcessingState.Pause.INVALID_KEY: (503, KEY_REFUSED),
-}
 
 
 class ApiError(Exception):
@@ -140,9 +127,10 @@ def _wait_until_processed(image: Image) -> None:
             raise ApiError(502, f"Processing failed: {image.status_reason}")
         if image.status == Image.Status.WAITING_CREDITS:
             # Waiting lasts until an admin acts: answer now, as the vendor would.
-            state = ProcessingState.objects.exclude(pause="").first()
+            state = processing_pause_state()
             if state is not None:
-                raise ApiError(*_PAUSE_ANSWERS[state.pause])
+                rule = pausing.PAUSE_RULES[state.pause]
+                raise ApiError(rule.api_status, rule.api_detail)
         if time.monotonic() >= deadline:
             raise ApiError(
                 504,
@@ -187,7 +175,8 @@ def team_credit() -> TeamCredit:
     try:
         credits = engine.credits()
     except InvalidKey as error:
-        raise ApiError(503, KEY_REFUSED) from error
+        key_refused = pausing.PAUSE_RULES[ProcessingState.Pause.INVALID_KEY]
+        raise ApiError(key_refused.api_status, key_refused.api_detail) from error
     except RateLimited as error:
         raise ApiError(429, rate_limit_detail(settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE)) from error
     except WithoutbgError as error:
