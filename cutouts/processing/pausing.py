@@ -20,8 +20,9 @@ from cutouts.lib.withoutbg.client import (
 )
 from cutouts.models import Image, ProcessingState
 from cutouts.processing.alerts import email_admins
+from cutouts.processing.credit_check import NoFreeSlot, credit_check
 from cutouts.processing.engines import get_engine
-from cutouts.processing.queueing import enqueue_processing, get_limiter
+from cutouts.processing.queueing import enqueue_processing
 from devtools.sandbox import CREDITS_EXPIRED, INSUFFICIENT_CREDIT
 
 logger = logging.getLogger(__name__)
@@ -127,20 +128,18 @@ def resume_if_possible() -> bool:
     state = ProcessingState.load()
     if not state.pause:
         return False
-    engine = get_engine()
-    # The API counts credit checks against the rate limit too: take a slot, or
-    # check again next round rather than crowd out processing calls.
-    if engine.metered and get_limiter().reserve().delay > 0.05:
-        return False
-    ProcessingState.objects.filter(pk=1).update(checked_at=timezone.now())
     try:
-        credits = engine.credits()
+        credits = credit_check(engine=get_engine())
+    except NoFreeSlot:
+        return False  # checked again next round: processing calls come first
     except WithoutbgError as error:
+        ProcessingState.objects.filter(pk=1).update(checked_at=timezone.now())
         rule = _RULE_FOR_ERROR.get(type(error))
         if rule is not None:
             # The reason can change while paused: credits topped up, then expired.
             ProcessingState.objects.filter(pk=1).update(pause=rule.kind, detail=error.detail[:500])
         return False
+    ProcessingState.objects.filter(pk=1).update(checked_at=timezone.now())
     if credits is not None:
         if credits.credit <= 0:
             return False

@@ -26,8 +26,8 @@ from cutouts.lib.render_spec import CUTOUT_PRESET
 from cutouts.lib.withoutbg.client import InvalidKey, RateLimited, WithoutbgError
 from cutouts.models import CreditSnapshot, Image, Matte, ProcessingState, Render
 from cutouts.processing import pausing
+from cutouts.processing.credit_check import NoFreeSlot, credit_check
 from cutouts.processing.engines import get_engine
-from cutouts.processing.queueing import get_limiter
 from cutouts.processing.uploads import (
     EXTENSIONS,
     FileTooLarge,
@@ -165,15 +165,17 @@ def team_credit() -> TeamCredit:
         recent = _last_balance(engine.name, since=timezone.now() - CREDIT_FRESH_FOR)
         if recent is not None:
             return recent
-        if get_limiter().try_acquire() > 0:
-            # No slot to spare: processing comes first. The last known balance
-            # is better than nothing; with none, the caller retries like a 429.
-            known = _last_balance(engine.name, since=None)
-            if known is None:
-                raise ApiError(429, rate_limit_detail(settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE))
-            return known
     try:
-        credits = engine.credits()
+        credits = credit_check(engine=engine)
+    except NoFreeSlot as no_slot:
+        # Processing comes first. The last known balance is better than
+        # nothing; with none, the caller retries like a 429.
+        known = _last_balance(engine.name, since=None)
+        if known is None:
+            raise ApiError(
+                429, rate_limit_detail(settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE)
+            ) from no_slot
+        return known
     except InvalidKey as error:
         key_refused = pausing.PAUSE_RULES[ProcessingState.Pause.INVALID_KEY]
         raise ApiError(key_refused.api_status, key_refused.api_detail) from error
