@@ -77,6 +77,7 @@ PAUSE_RULES = {
                 "by itself when the API reports credit again."
             ),
             waiting_reason=WAITING_FOR_CREDITS,
+            # The vendor's own answer: a script written for it keeps working.
             api_status=402,
             api_detail=INSUFFICIENT_CREDIT,
         ),
