@@ -1,4 +1,9 @@
-"""Read-only queries: who may see which images, batches and files."""
+"""Read-only queries: who may see which images, batches and files.
+
+Views look every image, batch, render, export and backdrop up through these,
+so the rule (a member's own, or everyone's for admins; 404 for the rest) is
+written once.
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,7 +15,16 @@ from django.shortcuts import get_object_or_404
 
 from cutouts.lib.inputs import parse_id
 from cutouts.lib.render_spec import CUTOUT_PRESET
-from cutouts.models import Image, Matte, ProcessingState, Render, UploadBatch
+from cutouts.models import (
+    ApiToken,
+    Backdrop,
+    Export,
+    Image,
+    Matte,
+    ProcessingState,
+    Render,
+    UploadBatch,
+)
 
 
 def images_visible_to(user: AbstractBaseUser) -> QuerySet[Image]:
@@ -24,6 +38,33 @@ def images_visible_to(user: AbstractBaseUser) -> QuerySet[Image]:
 def image_for_user(*, user: AbstractBaseUser, pk: int) -> Image:
     # 404, not 403, for other members' images: their existence is private too.
     return get_object_or_404(images_visible_to(user).select_related("owner"), pk=pk)
+
+
+def images_in_batch(*, user: AbstractBaseUser, batch_id: int) -> QuerySet[Image]:
+    """The batch's images the user may see: none at all for another member's batch."""
+    return images_visible_to(user).filter(batch_id=batch_id)
+
+
+def images_among(*, user: AbstractBaseUser, ids: Iterable[int]) -> QuerySet[Image]:
+    """The images among `ids` the user may see; other members' are left out."""
+    return images_visible_to(user).filter(pk__in=list(ids))
+
+
+def own_images(*, user: AbstractBaseUser, status: str = "") -> QuerySet[Image]:
+    """The user's own images only, admins too: what a script with their token reaches."""
+    images = Image.objects.filter(owner=user)
+    if status:
+        images = images.filter(status=status)
+    return images.order_by("-created_at", "-pk")
+
+
+def own_image(*, user: AbstractBaseUser, pk: int) -> Image:
+    return get_object_or_404(Image, owner=user, pk=pk)
+
+
+def matte_of(image: Image) -> Matte | None:
+    """The image's matte; None until it is processed."""
+    return Matte.objects.filter(image=image).first()
 
 
 def library_images(*, user: AbstractBaseUser, status: str | None) -> QuerySet[Image]:
@@ -128,7 +169,7 @@ def image_page_for_user(*, user: AbstractBaseUser, pk: int) -> Image:
 
 def image_statuses(*, user: AbstractBaseUser, ids: Iterable[int]) -> QuerySet[Image]:
     """The images among `ids` the user may see, with what a status update shows."""
-    return with_outputs(images_visible_to(user).filter(pk__in=list(ids))).only(
+    return with_outputs(images_among(user=user, ids=ids)).only(
         "pk", "status", "status_reason", "thumbnail", "preview", "cutout_thumbnail"
     )
 
@@ -142,6 +183,36 @@ def render_for_user(*, user: AbstractBaseUser, pk: int) -> Render:
     if not render.file:
         raise Http404("This render has no file.")
     return render
+
+
+def own_render(*, user: AbstractBaseUser, pk: int) -> Render:
+    """A render of the user's own image, finished or not."""
+    return get_object_or_404(Render.objects.select_related("image"), image__owner=user, pk=pk)
+
+
+def export_for_user(*, user: AbstractBaseUser, pk: int) -> Export:
+    # Like images: 404 for other members' exports, everyone's for admins.
+    exports = Export.objects.all() if user.is_staff else Export.objects.filter(owner=user)
+    return get_object_or_404(exports, pk=pk)
+
+
+def backdrop_for_user(*, user: AbstractBaseUser, pk: int) -> Backdrop:
+    # Like images: 404 for other members' backdrops, everyone's for admins.
+    backdrops = Backdrop.objects.all() if user.is_staff else Backdrop.objects.filter(owner=user)
+    return get_object_or_404(backdrops, pk=pk)
+
+
+def own_backdrops(*, user: AbstractBaseUser) -> list[Backdrop]:
+    """The backgrounds the user uploaded, newest first: the studio offers only one's own."""
+    return list(Backdrop.objects.filter(owner=user).order_by("-created_at"))
+
+
+def token_for_user(*, user: AbstractBaseUser, pk: int) -> ApiToken:
+    """A token the user may revoke: their own, or anyone's for admins; 404 for the rest."""
+    tokens = ApiToken.objects.select_related("user")
+    if not user.is_staff:
+        tokens = tokens.filter(user=user)
+    return get_object_or_404(tokens, pk=pk)
 
 
 def processing_pause_state() -> ProcessingState | None:

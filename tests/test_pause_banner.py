@@ -10,7 +10,7 @@ from tests.uploading import upload
 
 pytestmark = pytest.mark.django_db
 
-TOP_UP = escape(pausing.what_to_do(ProcessingState.Pause.NO_CREDIT))
+TOP_UP = escape(pausing.PAUSE_RULES[ProcessingState.Pause.NO_CREDIT].what_to_do)
 
 
 @pytest.fixture

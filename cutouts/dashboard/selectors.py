@@ -27,12 +27,6 @@ from cutouts.processing.queueing import QUEUE, RENDER_QUEUE
 # A shorter period's credit line has a point an hour, a longer one a point a day.
 HOURLY_UP_TO = timedelta(days=7)
 RECENT_FAILURES = 10
-# The status the API answered with, for each reason processing pauses.
-PAUSE_STATUS = {
-    ProcessingState.Pause.INVALID_KEY: 401,
-    ProcessingState.Pause.NO_CREDIT: 402,
-    ProcessingState.Pause.EXPIRED: 403,
-}
 # Calls that cost a credit, or would have: the offline model costs nothing.
 METERED = ~Q(engine=LocalEngine.name)
 # What the vendor took or may have taken: spend counts both, so it reconciles
@@ -304,12 +298,12 @@ def needs_attention(
     """Everything wrong, worst first; an empty list means all is well."""
     found = []
     if pause is not None and pause.pause:
-        status = PAUSE_STATUS.get(ProcessingState.Pause(pause.pause))
+        rule = pausing.PAUSE_RULES[pause.pause]
         found.append(
             Attention(
                 "bad",
-                f"Processing is paused: {pause.get_pause_display()} (HTTP {status})",
-                pausing.what_to_do(pause.pause),
+                f"Processing is paused: {rule.label} (HTTP {rule.vendor_status})",
+                rule.what_to_do,
                 f"The API said: {pause.detail}" if pause.detail else "",
             )
         )

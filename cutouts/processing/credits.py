@@ -1,8 +1,10 @@
 """The team's credits: ask the engine what is left, keep it, tell admins once per crossing.
 
 A periodic job (cutouts.cron) and the dashboard's button call
-credits_refresh(). Each answer becomes a CreditSnapshot, so the dashboard can
-show the balance over time and the last known figure when the API is away.
+credits_refresh(), which asks through the one credit check
+(cutouts.processing.credit_check). Each answer becomes a CreditSnapshot, so
+the dashboard can show the balance over time and the last known figure when
+the API is away.
 Two alerts follow the snapshots: credits below CREDIT_LOW_THRESHOLD, and
 credits expiring within CREDIT_EXPIRY_WARNING_DAYS. Admins get one e-mail when
 an alert goes on; it goes off (and can e-mail again) once credits are topped
@@ -17,14 +19,13 @@ from django.conf import settings
 from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from cutouts.lib.withoutbg.client import Action, WithoutbgError
 from cutouts.models import Alert, ApiCall, CreditSnapshot
 from cutouts.processing import pausing
 from cutouts.processing.alerts import email_admins
+from cutouts.processing.credit_check import NoFreeSlot, credit_check
 from cutouts.processing.engines import get_engine
-from cutouts.processing.queueing import get_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +44,10 @@ def credits_refresh() -> CreditSnapshot | None:
     counts against it like a processing call, and processing comes first.
     """
     engine = get_engine()
-    if engine.metered and not _slot_free():
-        return None
     try:
-        credits = engine.credits()
+        credits = credit_check(engine=engine, check_without_redis=True)
+    except NoFreeSlot:
+        return None
     except WithoutbgError as error:
         # The client keeps the key out of every message; str() adds the status
         # and what to do.
@@ -63,14 +64,6 @@ def credits_refresh() -> CreditSnapshot | None:
     )
     alerts_update(snapshot=snapshot)
     return snapshot
-
-
-def _slot_free() -> bool:
-    try:
-        return get_limiter().reserve().delay <= 0.05
-    except RedisError:
-        # No queue, so no worker is calling the API either: check anyway.
-        return True
 
 
 def alerts_update(*, snapshot: CreditSnapshot) -> None:

@@ -9,10 +9,8 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -24,7 +22,15 @@ from cutouts.library.views.media import MEDIA_MAX_AGE
 from cutouts.models import Backdrop, Export, Image, Matte, Render
 from cutouts.processing.middleware import upload_body_limit
 from cutouts.processing.uploads import UploadBusy, UploadRejected
-from cutouts.selectors import image_for_user, images_visible_to
+from cutouts.selectors import (
+    backdrop_for_user,
+    export_for_user,
+    image_for_user,
+    images_among,
+    images_in_batch,
+    matte_of,
+    own_backdrops,
+)
 from cutouts.studio import services as studio
 from cutouts.studio.forms import PresetForm
 from cutouts.studio.services import StudioError
@@ -44,31 +50,20 @@ def _private_bytes(data: bytes, content_type: str) -> HttpResponse:
 
 
 def _matte_for(image: Image) -> Matte:
-    matte = Matte.objects.filter(image=image).first()
+    matte = matte_of(image)
     if matte is None:
         raise Http404("This image is not processed yet.")
     return matte
 
 
-def _backdrops_visible_to(user: AbstractBaseUser) -> QuerySet[Backdrop]:
-    backdrops = Backdrop.objects.all()
-    return backdrops if user.is_staff else backdrops.filter(owner=user)
-
-
-def _export_for_user(user: AbstractBaseUser, pk: int) -> Export:
-    # Like images: 404 for other members' exports, everyone's for admins.
-    exports = Export.objects.all() if user.is_staff else Export.objects.filter(owner=user)
-    return get_object_or_404(exports, pk=pk)
-
-
 @require_safe
 def studio_page(request: HttpRequest, pk: int) -> HttpResponse:
     image = image_for_user(user=request.user, pk=pk)
-    matte = Matte.objects.filter(image=image).first()
+    matte = matte_of(image)
     if matte is None:
         return render(request, "cutouts/studio_unavailable.html", {"image": image})
     presets = studio.preset_list()
-    backdrops = list(Backdrop.objects.filter(owner=request.user).order_by("-created_at"))
+    backdrops = own_backdrops(user=request.user)
     context = {
         "image": image,
         "matte": matte,
@@ -173,20 +168,19 @@ def backdrop_upload(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def backdrop_picture(request: HttpRequest, pk: int) -> HttpResponse:
-    backdrop = get_object_or_404(_backdrops_visible_to(request.user), pk=pk)
+    backdrop = backdrop_for_user(user=request.user, pk=pk)
     return _private_bytes(studio.display_backdrop(backdrop), "image/jpeg")
 
 
 @require_POST
 def export_start(request: HttpRequest) -> HttpResponse:
     """Apply a preset to the images ticked in the library, or to a whole upload batch."""
-    images = images_visible_to(request.user)
     if "batch" in request.POST:
         # Not an id names no batch, like another member's: 404 either way.
         batch_id = parse_id(request.POST["batch"])
         if batch_id is None:
             raise Http404("No such upload batch.")
-        images = images.filter(batch_id=batch_id)
+        images = images_in_batch(user=request.user, batch_id=batch_id)
         back = reverse("batch_detail", args=[batch_id])
     else:
         # A filter: what is not an image id ticks no image.
@@ -194,7 +188,7 @@ def export_start(request: HttpRequest) -> HttpResponse:
         if not ids:
             messages.error(request, "Tick at least one image to export.")
             return redirect("library")
-        images = images.filter(pk__in=ids)
+        images = images_among(user=request.user, ids=ids)
         back = reverse("library")
     if not images.exists():
         # Other members' images and batches are private: as if they did not exist.
@@ -216,7 +210,7 @@ def export_start(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    export = _export_for_user(request.user, pk)
+    export = export_for_user(user=request.user, pk=pk)
     failed = export.renders.filter(status=Render.Status.FAILED).select_related("image")
     context = {
         "export": export,
@@ -228,7 +222,7 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def export_status(request: HttpRequest, pk: int) -> JsonResponse:
-    export = _export_for_user(request.user, pk)
+    export = export_for_user(user=request.user, pk=pk)
     progress = studio.export_progress(export)
     return JsonResponse(
         {
@@ -243,7 +237,7 @@ def export_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_safe
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
-    export = _export_for_user(request.user, pk)
+    export = export_for_user(user=request.user, pk=pk)
     if export.status != Export.Status.DONE or not export.archive:
         raise Http404("This export has no ZIP yet.")
     try:

@@ -24,16 +24,12 @@ from django.utils import timezone
 
 from cutouts.lib.render_spec import CUTOUT_PRESET
 from cutouts.lib.withoutbg.client import InvalidKey, RateLimited, WithoutbgError
-from cutouts.lib.withoutbg.contract import (
-    CREDITS_EXPIRED,
-    INSUFFICIENT_CREDIT,
-    UNSUPPORTED,
-    too_large,
-)
+from cutouts.lib.withoutbg.contract import UNSUPPORTED, too_large
 from cutouts.lib.withoutbg.contract import rate_limit_exceeded as rate_limit_detail
 from cutouts.models import CreditSnapshot, Image, Matte, ProcessingState, Render
+from cutouts.processing import pausing
+from cutouts.processing.credit_check import NoFreeSlot, credit_check
 from cutouts.processing.engines import get_engine
-from cutouts.processing.queueing import get_limiter
 from cutouts.processing.uploads import (
     EXTENSIONS,
     FileTooLarge,
@@ -42,6 +38,7 @@ from cutouts.processing.uploads import (
     UploadRejected,
     image_upload,
 )
+from cutouts.selectors import processing_pause_state
 
 logger = logging.getLogger(__name__)
 
@@ -54,20 +51,9 @@ POLL_SECONDS = 0.25
 # vendor again: credit checks count against the team's per-minute limit.
 CREDIT_FRESH_FOR = timedelta(seconds=60)
 
-KEY_REFUSED = (
-    "The withoutbg API refused the team's API key, so processing is paused; an admin "
-    "has been told. Your token is fine: the image is in your library and will be "
-    "processed once the key is fixed."
-)
 CREDIT_UNAVAILABLE = (
     "The withoutbg API did not give the team's balance just now. Try again shortly."
 )
-_PAUSE_ANSWERS = {
-    ProcessingState.Pause.NO_CREDIT: (402, INSUFFICIENT_CREDIT),
-    ProcessingState.Pause.EXPIRED: (403, CREDITS_EXPIRED),
-    # Never 401: that would tell the caller their own token is bad.
-    ProcessingState.Pause.INVALID_KEY: (503, KEY_REFUSED),
-}
 
 
 class ApiError(Exception):
@@ -138,9 +124,10 @@ def _wait_until_processed(image: Image) -> None:
             raise ApiError(502, f"Processing failed: {image.status_reason}")
         if image.status == Image.Status.WAITING_CREDITS:
             # Waiting lasts until an admin acts: answer now, as the vendor would.
-            state = ProcessingState.objects.exclude(pause="").first()
+            state = processing_pause_state()
             if state is not None:
-                raise ApiError(*_PAUSE_ANSWERS[state.pause])
+                rule = pausing.PAUSE_RULES[state.pause]
+                raise ApiError(rule.api_status, rule.api_detail)
         if time.monotonic() >= deadline:
             raise ApiError(
                 504,
@@ -175,17 +162,20 @@ def team_credit() -> TeamCredit:
         recent = _last_balance(engine.name, since=timezone.now() - CREDIT_FRESH_FOR)
         if recent is not None:
             return recent
-        if get_limiter().try_acquire() > 0:
-            # No slot to spare: processing comes first. The last known balance
-            # is better than nothing; with none, the caller retries like a 429.
-            known = _last_balance(engine.name, since=None)
-            if known is None:
-                raise ApiError(429, rate_limit_detail(settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE))
-            return known
     try:
-        credits = engine.credits()
+        credits = credit_check(engine=engine)
+    except NoFreeSlot as no_slot:
+        # Processing comes first. The last known balance is better than
+        # nothing; with none, the caller retries like a 429.
+        known = _last_balance(engine.name, since=None)
+        if known is None:
+            raise ApiError(
+                429, rate_limit_detail(settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE)
+            ) from no_slot
+        return known
     except InvalidKey as error:
-        raise ApiError(503, KEY_REFUSED) from error
+        key_refused = pausing.PAUSE_RULES[ProcessingState.Pause.INVALID_KEY]
+        raise ApiError(key_refused.api_status, key_refused.api_detail) from error
     except RateLimited as error:
         raise ApiError(429, rate_limit_detail(settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE)) from error
     except WithoutbgError as error:

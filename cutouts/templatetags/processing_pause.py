@@ -27,8 +27,5 @@ def processing_pause(context: template.Context) -> PauseNotice | None:
     state = processing_pause_state()
     if state is None:
         return None
-    return PauseNotice(
-        label=state.get_pause_display(),
-        what_to_do=pausing.what_to_do(state.pause),
-        since=state.paused_at,
-    )
+    rule = pausing.PAUSE_RULES[state.pause]
+    return PauseNotice(label=rule.label, what_to_do=rule.what_to_do, since=state.paused_at)

@@ -10,9 +10,8 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from cutouts.lib.filenames import safe_file_name
-from cutouts.models import Matte
 from cutouts.processing.uploads import CONTENT_TYPES
-from cutouts.selectors import image_for_user, render_for_user
+from cutouts.selectors import image_for_user, matte_of, render_for_user
 
 # A stored file never changes under its image id, but access can be revoked:
 # let the member's own browser keep it for a while, and no shared cache ever.
@@ -62,7 +61,7 @@ def _inline_webp(request: HttpRequest, pk: int, field: str, label: str) -> FileR
 @require_safe
 def image_matte(request: HttpRequest, pk: int) -> FileResponse:
     image = image_for_user(user=request.user, pk=pk)
-    matte = Matte.objects.filter(image=image).first()
+    matte = matte_of(image)
     if matte is None:
         raise Http404("This image has no matte yet.")
     return _private_file(

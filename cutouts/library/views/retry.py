@@ -9,7 +9,12 @@ from django.views.decorators.http import require_POST
 
 from cutouts.accounts.views import staff_required
 from cutouts.processing import retrying
-from cutouts.selectors import batch_for_viewer, image_for_user, images_visible_to
+from cutouts.selectors import (
+    batch_for_viewer,
+    image_for_user,
+    images_in_batch,
+    images_visible_to,
+)
 
 
 @staff_required
@@ -30,7 +35,7 @@ def images_retry_failed(request: HttpRequest) -> HttpResponse:
     batch_id = request.POST.get("batch")
     if batch_id:
         batch = batch_for_viewer(user=request.user, pk=batch_id)
-        images = images.filter(batch=batch)
+        images = images_in_batch(user=request.user, batch_id=batch.pk)
         back = reverse("batch_detail", args=[batch.pk])
     else:
         back = reverse("library") + "?status=failed"

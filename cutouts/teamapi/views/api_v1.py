@@ -9,15 +9,15 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.urls import reverse
 
 from cutouts.lib.filenames import safe_file_name
 from cutouts.lib.inputs import InputError, parse_json
 from cutouts.lib.render_spec import SpecError
-from cutouts.models import Image, Matte, Render
+from cutouts.models import Image, Render
 from cutouts.processing.uploads import CONTENT_TYPES
+from cutouts.selectors import matte_of, own_image, own_images, own_render
 from cutouts.studio import services as studio
 from cutouts.teamapi.services import ApiError
 from cutouts.teamapi.views.api import api_endpoint
@@ -28,24 +28,12 @@ JSON_MAX_DEPTH = 4
 EXAMPLE_BODY = '{"preset": "amazon-main"}'
 
 
-def _own_image(request: HttpRequest, pk: int) -> Image:
-    return get_object_or_404(Image, owner=request.user, pk=pk)
-
-
-def _own_render(request: HttpRequest, pk: int) -> Render:
-    return get_object_or_404(
-        Render.objects.select_related("image"), image__owner=request.user, pk=pk
-    )
-
-
 @api_endpoint("GET", "HEAD")
 def image_list(request: HttpRequest) -> JsonResponse:
-    images = Image.objects.filter(owner=request.user).order_by("-created_at", "-pk")
     status = request.GET.get("status", "")
-    if status:
-        if status not in Image.Status.values:
-            raise ApiError(400, f"status must be one of: {', '.join(Image.Status.values)}.")
-        images = images.filter(status=status)
+    if status and status not in Image.Status.values:
+        raise ApiError(400, f"status must be one of: {', '.join(Image.Status.values)}.")
+    images = own_images(user=request.user, status=status)
     paginator = Paginator(images, settings.LIBRARY_PAGE_SIZE)
     try:
         page = paginator.page(request.GET.get("page", 1))
@@ -67,7 +55,7 @@ def image_list(request: HttpRequest) -> JsonResponse:
 
 @api_endpoint("GET", "HEAD")
 def image_detail(request: HttpRequest, pk: int) -> JsonResponse:
-    image = _own_image(request, pk)
+    image = own_image(user=request.user, pk=pk)
     renders = studio.renders_for_image(image)
     return JsonResponse(
         {
@@ -79,7 +67,7 @@ def image_detail(request: HttpRequest, pk: int) -> JsonResponse:
 
 @api_endpoint("GET", "HEAD")
 def image_original(request: HttpRequest, pk: int) -> FileResponse:
-    image = _own_image(request, pk)
+    image = own_image(user=request.user, pk=pk)
     content_type = CONTENT_TYPES.get(image.format, "application/octet-stream")
     filename = safe_file_name(image.original_name, fallback=f"image-{image.pk}")
     return _download(image.original, content_type=content_type, filename=filename)
@@ -87,14 +75,16 @@ def image_original(request: HttpRequest, pk: int) -> FileResponse:
 
 @api_endpoint("GET", "HEAD")
 def image_matte(request: HttpRequest, pk: int) -> FileResponse:
-    image = _own_image(request, pk)
-    matte = get_object_or_404(Matte, image=image)
+    image = own_image(user=request.user, pk=pk)
+    matte = matte_of(image)
+    if matte is None:
+        raise Http404("This image has no matte yet.")
     return _download(matte.file, content_type="image/png", filename=f"{image.stem}-matte.png")
 
 
 @api_endpoint("POST")
 def render_create(request: HttpRequest, pk: int) -> JsonResponse:
-    image = _own_image(request, pk)
+    image = own_image(user=request.user, pk=pk)
     body = _json_object(request)
     preset = body.get("preset")
     if not isinstance(preset, str) or not preset:
@@ -112,12 +102,12 @@ def render_create(request: HttpRequest, pk: int) -> JsonResponse:
 
 @api_endpoint("GET", "HEAD")
 def render_detail(request: HttpRequest, pk: int) -> JsonResponse:
-    return JsonResponse(_render_json(request, _own_render(request, pk)))
+    return JsonResponse(_render_json(request, own_render(user=request.user, pk=pk)))
 
 
 @api_endpoint("GET", "HEAD")
 def render_file(request: HttpRequest, pk: int) -> FileResponse:
-    render = _own_render(request, pk)
+    render = own_render(user=request.user, pk=pk)
     if render.status != Render.Status.DONE or not render.file:
         raise ApiError(404, "This render has no file yet: see its status.")
     return _download(

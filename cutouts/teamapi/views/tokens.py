@@ -6,12 +6,13 @@ Members manage their own tokens; admins also see and revoke everyone's.
 from django.contrib import messages
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cutouts.accounts.views import staff_required
 from cutouts.models import ApiToken
+from cutouts.selectors import token_for_user
 from cutouts.teamapi import tokens
 from cutouts.teamapi.forms import TokenCreateForm
 
@@ -56,11 +57,7 @@ def token_list_all(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    # Another member's token is not found, for members; admins may revoke any.
-    revocable = ApiToken.objects.select_related("user")
-    if not request.user.is_staff:
-        revocable = revocable.filter(user=request.user)
-    token = get_object_or_404(revocable, pk=pk)
+    token = token_for_user(user=request.user, pk=pk)
     tokens.token_revoke(token=token, by=request.user)
     messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
     if request.POST.get("next") == "all" and request.user.is_staff:
