@@ -39,7 +39,8 @@ import numpy as np
 from PIL import Image
 
 from cutouts.lib import compositor
-from cutouts.lib.render_spec import BUILTIN_PRESETS, validate_spec
+from cutouts.lib.presets import BUILTIN_PRESETS
+from cutouts.lib.render_spec import RenderSpec, parse_spec
 
 # The shared eval set sits beside the repository, as on every machine and in CI.
 EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "matting"
@@ -49,7 +50,7 @@ SIZE_50MP = (8660, 5773)
 GRAIN_SIGMA = 6.0  # grey levels; roughly a phone camera's noise at base ISO
 STRIP_ROWS = 64  # rows of the set-up photo made at a time
 
-ON_WHITE = validate_spec(
+ON_WHITE = parse_spec(
     {"background": {"type": "color", "color": "#ffffff"}, "output": {"format": "JPEG"}}
 )
 CASES: dict[str, tuple[tuple[int, int], str]] = {
@@ -107,7 +108,7 @@ def vendor_sdk(original: Image.Image, matte: Image.Image) -> Callable[[], bytes]
     return run
 
 
-def ours(original: Image.Image, matte: Image.Image, spec: dict) -> Callable[[], bytes]:
+def ours(original: Image.Image, matte: Image.Image, spec: RenderSpec) -> Callable[[], bytes]:
     return lambda: compositor.render(original, matte, spec).data
 
 

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from cutouts.lib.inputs import parse_id
-from cutouts.lib.render_spec import CUTOUT_PRESET
+from cutouts.lib.presets import CUTOUT_PRESET
 from cutouts.models import (
     ApiToken,
     Backdrop,

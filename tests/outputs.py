@@ -5,7 +5,7 @@ import io
 from django.core.files.base import ContentFile
 from PIL import Image as PILImage
 
-from cutouts.lib.render_spec import CUTOUT_PRESET
+from cutouts.lib.presets import CUTOUT_PRESET
 from cutouts.models import Image, Matte, Render
 from tests.images import gradient
 

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 from cutouts.lib import compositor
-from cutouts.lib.render_spec import validate_spec
+from cutouts.lib.render_spec import RenderSpec, parse_spec
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,11 @@ def scene(
     return Scene(Image.fromarray(photo), Image.fromarray(matte), fg, alpha)
 
 
-def render(scene: Scene, spec: dict, **kwargs) -> tuple[compositor.Rendered, np.ndarray]:
+def render(
+    scene: Scene, spec: dict | RenderSpec, **kwargs
+) -> tuple[compositor.Rendered, np.ndarray]:
     """Render `spec` (completed with defaults) and decode the file it made."""
-    rendered = compositor.render(scene.original, scene.matte, validate_spec(spec), **kwargs)
+    rendered = compositor.render(scene.original, scene.matte, parse_spec(spec), **kwargs)
     return rendered, decoded(rendered.data)
 
 

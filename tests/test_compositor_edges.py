@@ -17,7 +17,7 @@ from PIL import Image
 
 from cutouts.lib import compositor
 from cutouts.lib.compositor import _LINEAR_TO_SRGB, _SRGB_TO_LINEAR
-from cutouts.lib.render_spec import validate_spec
+from cutouts.lib.render_spec import parse_spec
 from tests.scenes import disc_alpha, render, scene, textured_foreground
 
 SIZE = (240, 180)
@@ -84,7 +84,7 @@ def test_the_eval_lemur_moved_onto_white_is_closer_to_the_real_shot_on_white(bac
     band = (alpha > 5) & (alpha < 250)
     errors = []
     for decontaminate in (True, False):
-        spec = validate_spec(
+        spec = parse_spec(
             {
                 "background": {"type": "color", "color": "#fafafa"},
                 "edges": {"decontaminate": decontaminate},
@@ -186,7 +186,7 @@ def test_feather_softens_a_hard_edge_over_about_that_width():
 
 
 def test_shift_and_feather_scale_with_the_output(green_screen):
-    spec = validate_spec({"edges": {"shift": 6, "feather": 4}})
+    spec = parse_spec({"edges": {"shift": 6, "feather": 4}})
     full = compositor.render(green_screen.original, green_screen.matte, spec)
     small_original = green_screen.original.resize((120, 90), Image.Resampling.BOX)
     small_matte = green_screen.matte.resize((120, 90), Image.Resampling.BOX)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cutouts.lib.render_spec import BUILTIN_PRESETS
+from cutouts.lib.presets import BUILTIN_PRESETS
 from tests.scenes import box_of, rect_alpha, render, scene
 
 SIZE = (300, 200)

@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from cutouts.lib import compositor
-from cutouts.lib.render_spec import BUILTIN_PRESETS, validate_spec
+from cutouts.lib.presets import BUILTIN_PRESETS
+from cutouts.lib.render_spec import parse_spec
 from tests.scenes import decoded, disc_alpha, render, scene, textured_foreground
 
 SIZE = (240, 180)
@@ -21,9 +22,7 @@ def shot():
 
 @pytest.mark.parametrize(("fmt", "mode"), [("PNG", "RGBA"), ("WEBP", "RGBA"), ("JPEG", "RGB")])
 def test_each_format_is_written_as_that_format(shot, fmt, mode):
-    rendered = compositor.render(
-        shot.original, shot.matte, validate_spec({"output": {"format": fmt}})
-    )
+    rendered = compositor.render(shot.original, shot.matte, parse_spec({"output": {"format": fmt}}))
 
     with Image.open(io.BytesIO(rendered.data)) as picture:
         assert (picture.format, picture.mode, picture.size) == (fmt, mode, SIZE)
@@ -75,7 +74,7 @@ def test_the_rendered_image_is_the_file_before_encoding(shot):
 
 def test_the_original_may_come_with_a_proxys_smaller_matte(shot):
     small_matte = shot.matte.resize((120, 90), Image.Resampling.LANCZOS)
-    spec = validate_spec({})
+    spec = parse_spec({})
 
     from_small = compositor.render(shot.original, small_matte, spec)
 

@@ -4,7 +4,7 @@ import numpy as np
 from PIL import Image
 
 from cutouts.lib import compositor
-from cutouts.lib.render_spec import validate_spec
+from cutouts.lib.render_spec import parse_spec
 from tests.scenes import rect_alpha, render, scene
 
 SIZE = (200, 160)
@@ -90,7 +90,7 @@ def test_a_wider_spread_makes_a_wider_contact_shadow():
 
 def test_shadow_sizes_scale_with_a_preview():
     shot = _product()
-    spec = validate_spec(
+    spec = parse_spec(
         {
             "background": WHITE,
             "shadow": {"type": "drop", "offset_x": 20, "offset_y": 20, "blur": 8, "opacity": 0.6},

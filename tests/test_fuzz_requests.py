@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from cutouts import urls as app_urls
 from cutouts.accounts.services import invite_create
 from cutouts.lib import compositor
-from cutouts.lib.render_spec import SpecError, spec_from_json, validate_spec
+from cutouts.lib.render_spec import SpecError, parse_spec, spec_from_json
 from cutouts.models import Backdrop, Export, Image, Matte, Preset, Render, UploadBatch
 from cutouts.studio import services as studio
 from cutouts.teamapi import urls as api_urls
@@ -407,7 +407,7 @@ def inconsistencies() -> list[str]:
 
 def _spec_problems(what: str, spec: dict) -> list[str]:
     try:
-        checked = validate_spec(spec)
+        checked = parse_spec(spec)
         compositor.check_cost(checked, studio.render_limits())
     except SpecError as error:
         return [f"{what} has a spec that cannot render: {error}"]
@@ -495,4 +495,4 @@ def test_a_spec_is_either_refused_with_a_message_or_renders_within_the_limits(sp
     except SpecError as refusal:
         assert str(refusal)
     else:
-        assert validate_spec(checked) == checked
+        assert parse_spec(checked.to_json()) == checked

@@ -2,21 +2,21 @@
 
 import pytest
 
-from cutouts.lib.render_spec import (
-    BUILTIN_PRESETS,
-    DEFAULT_SPEC,
-    SpecError,
-    file_extension,
-    validate_spec,
-)
+from cutouts.lib.presets import BUILTIN_PRESETS, CUTOUT_PRESET
+from cutouts.lib.render_spec import RenderSpec, SpecError, parse_spec
+
+
+def stored(raw: object) -> dict:
+    """The spec as stored: checked, completed with defaults, as JSON."""
+    return parse_spec(raw).to_json()
 
 
 def test_an_empty_spec_is_the_default_spec():
-    assert validate_spec({}) == DEFAULT_SPEC
+    assert parse_spec({}) == RenderSpec()
 
 
 def test_a_partial_spec_is_completed_with_defaults():
-    spec = validate_spec({"shadow": {"type": "drop", "offset_y": 30}, "edges": {"feather": 2}})
+    spec = stored({"shadow": {"type": "drop", "offset_y": 30}, "edges": {"feather": 2}})
 
     assert spec["shadow"] == {
         "type": "drop",
@@ -31,24 +31,24 @@ def test_a_partial_spec_is_completed_with_defaults():
 
 
 def test_validating_a_validated_spec_changes_nothing():
-    spec = validate_spec({"background": {"type": "gradient"}, "framing": {"canvas": [800, 600]}})
+    spec = stored({"background": {"type": "gradient"}, "framing": {"canvas": [800, 600]}})
 
-    assert validate_spec(spec) == spec
+    assert stored(spec) == spec
 
 
 def test_colours_are_normalised_to_lowercase_six_digit_hex():
-    spec = validate_spec({"background": {"type": "color", "color": "#ABC"}})
+    spec = stored({"background": {"type": "color", "color": "#ABC"}})
 
     assert spec["background"]["color"] == "#aabbcc"
 
 
 def test_format_names_are_forgiving():
-    assert validate_spec({"output": {"format": "jpg"}})["output"]["format"] == "JPEG"
-    assert validate_spec({"output": {"format": "webp"}})["output"]["format"] == "WEBP"
+    assert stored({"output": {"format": "jpg"}})["output"]["format"] == "JPEG"
+    assert stored({"output": {"format": "webp"}})["output"]["format"] == "WEBP"
 
 
 def test_a_whole_number_written_as_a_float_is_accepted():
-    assert validate_spec({"edges": {"shift": -3.0}})["edges"]["shift"] == -3
+    assert stored({"edges": {"shift": -3.0}})["edges"]["shift"] == -3
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_a_whole_number_written_as_a_float_is_accepted():
 )
 def test_it_refuses_what_cannot_be_rendered_and_says_why(raw, message):
     with pytest.raises(SpecError) as refused:
-        validate_spec(raw)
+        parse_spec(raw)
 
     assert message in str(refused.value)
 
@@ -99,7 +99,7 @@ def test_a_spec_error_is_a_value_error():
 
 def test_it_refuses_a_spec_that_is_not_an_object():
     with pytest.raises(SpecError, match="must be a JSON object"):
-        validate_spec(["PNG"])  # type: ignore[arg-type]
+        parse_spec(["PNG"])
 
 
 def test_the_builtin_presets_are_the_four_the_issue_asks_for():
@@ -107,11 +107,11 @@ def test_the_builtin_presets_are_the_four_the_issue_asks_for():
     for slug, preset in BUILTIN_PRESETS.items():
         assert preset.slug == slug
         assert preset.name
-        assert validate_spec(preset.spec) == preset.spec
+        assert parse_spec(preset.spec.to_json()) == preset.spec
 
 
 def test_the_amazon_preset_is_a_white_2000_px_square_jpeg_filled_to_85_percent():
-    spec = BUILTIN_PRESETS["amazon-main"].spec
+    spec = BUILTIN_PRESETS["amazon-main"].spec.to_json()
 
     assert spec["background"] == {"type": "color", "color": "#ffffff"}
     assert spec["framing"]["canvas"] == [2000, 2000]
@@ -120,12 +120,19 @@ def test_the_amazon_preset_is_a_white_2000_px_square_jpeg_filled_to_85_percent()
 
 
 def test_the_web_preset_is_webp_at_most_1600_px():
-    assert BUILTIN_PRESETS["webp-web"].spec["output"]["format"] == "WEBP"
-    assert BUILTIN_PRESETS["webp-web"].spec["output"]["max_side"] == 1600
-    assert BUILTIN_PRESETS["shopify-square"].spec["framing"]["canvas"] == [2048, 2048]
+    assert BUILTIN_PRESETS["webp-web"].spec.output.format == "WEBP"
+    assert BUILTIN_PRESETS["webp-web"].spec.output.max_side == 1600
+    assert BUILTIN_PRESETS["shopify-square"].spec.framing.canvas == (2048, 2048)
+
+
+def test_every_cutout_is_a_full_size_transparent_png():
+    cutout = BUILTIN_PRESETS[CUTOUT_PRESET].spec
+
+    assert cutout == RenderSpec()
+    assert cutout.output.format == "PNG"
 
 
 def test_file_extensions_follow_the_format():
-    assert file_extension(BUILTIN_PRESETS["amazon-main"].spec) == "jpg"
-    assert file_extension(BUILTIN_PRESETS["transparent-png"].spec) == "png"
-    assert file_extension(BUILTIN_PRESETS["webp-web"].spec) == "webp"
+    assert BUILTIN_PRESETS["amazon-main"].spec.output.extension == "jpg"
+    assert BUILTIN_PRESETS["transparent-png"].spec.output.extension == "png"
+    assert BUILTIN_PRESETS["webp-web"].spec.output.extension == "webp"

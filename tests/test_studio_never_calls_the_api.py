@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cutouts.lib.render_spec import BUILTIN_PRESETS
+from cutouts.lib.presets import BUILTIN_PRESETS
 from cutouts.models import ApiCall, Export, Image, Render
 from cutouts.processing.pipeline import image_process
 from cutouts.processing.uploads import image_upload

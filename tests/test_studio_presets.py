@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from cutouts.lib.render_spec import SpecError, validate_spec
+from cutouts.lib.render_spec import RenderSpec, SpecError
 from cutouts.models import Preset
 from cutouts.studio import services as studio
 
@@ -36,7 +36,7 @@ def test_an_admin_adds_a_team_preset_with_defaults_filled_in(admin_client_, admi
 def test_the_form_starts_from_the_default_spec(admin_client_):
     form = admin_client_.get("/presets/").context["form"]
 
-    assert json.loads(form["spec"].initial) == validate_spec({})
+    assert json.loads(form["spec"].initial) == RenderSpec().to_json()
 
 
 def test_json_that_does_not_parse_is_shown_where_it_went_wrong(admin_client_):
@@ -58,7 +58,7 @@ def test_a_spec_the_compositor_cannot_render_is_refused_with_its_reason(admin_cl
 
 @pytest.mark.parametrize("name", ["Catalogue", "catalogue", "Amazon main", "amazon-main", "!!!"])
 def test_a_name_must_be_new_and_make_a_slug(admin_client_, name):
-    Preset.objects.create(name="Catalogue", slug="catalogue", spec=validate_spec({}))
+    Preset.objects.create(name="Catalogue", slug="catalogue", spec=RenderSpec().to_json())
 
     response = _add(admin_client_, name, {})
 
@@ -76,7 +76,7 @@ def test_a_team_preset_cannot_use_one_members_background_picture(admin_user):
 
 
 def test_an_admin_deletes_a_team_preset(admin_client_):
-    Preset.objects.create(name="Old", slug="old", spec=validate_spec({}))
+    Preset.objects.create(name="Old", slug="old", spec=RenderSpec().to_json())
 
     response = admin_client_.post("/presets/old/delete/", follow=True)
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cutouts.lib.render_spec import validate_spec
+from cutouts.lib.render_spec import RenderSpec
 from cutouts.models import Export, Image, Render
 from cutouts.processing.queueing import enqueue_render
 from cutouts.studio import services as studio
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def _queued_render(owner) -> Render:
     image = processed(owner)
     return Render.objects.create(
-        image=image, created_by=owner, spec=validate_spec({}), status=Render.Status.QUEUED
+        image=image, created_by=owner, spec=RenderSpec().to_json(), status=Render.Status.QUEUED
     )
 
 

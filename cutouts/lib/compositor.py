@@ -1,6 +1,6 @@
 """Where pixels are composited: the original and its matte in, finished images out.
 
-render() takes the upright sRGB original, its 8-bit matte and a validated spec
+render() takes the upright sRGB original, its 8-bit matte and a RenderSpec
 (cutouts.lib.render_spec) and returns the encoded file. Straight (unpremultiplied)
 alpha throughout, blended in sRGB or, on request, in linear light. RGB under
 fully transparent pixels is zeroed before encoding: smaller files, faster
@@ -31,13 +31,21 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from cutouts.lib.render_spec import SpecError, aspect_ratio
+from cutouts.lib.render_spec import (
+    Background,
+    Edges,
+    Framing,
+    GradientBackground,
+    Output,
+    RenderSpec,
+    Shadow,
+    SpecError,
+)
 
 # Alpha below this (1/8) is haze or noise, not subject, when cropping to the subject.
 SUBJECT_ALPHA = 32
@@ -143,13 +151,13 @@ class _Subject:
 def render(
     original: Image.Image,
     matte: Image.Image,
-    spec: dict[str, Any],
+    spec: RenderSpec,
     *,
     backdrop: Image.Image | None = None,
     full_size: tuple[int, int] | None = None,
     limits: RenderLimits | None = None,
 ) -> Rendered:
-    """Render `spec` (validated by cutouts.lib.render_spec.validate_spec) for one image.
+    """Render `spec` for one image.
 
     `original` is the upright sRGB photo, `matte` its "L" matte at the same
     size or smaller (a proxy's matte, upscaled here). `backdrop` is the upright
@@ -157,27 +165,25 @@ def render(
     when `original` is a smaller copy (a preview), so pixel settings shrink to match.
     With `limits`, a render that would pass one raises SpecError before compositing.
     """
-    output = spec["output"]
+    output = spec.output
     pixels = _composite(original, matte, spec, backdrop, full_size, limits)
-    return Rendered(
-        pixels, _encode_pixels(pixels, output["format"], output["quality"]), output["format"]
-    )
+    return Rendered(pixels, _encode_pixels(pixels, output.format, output.quality), output.format)
 
 
 def _composite(
     original: Image.Image,
     matte: Image.Image,
-    spec: dict[str, Any],
+    spec: RenderSpec,
     backdrop: Image.Image | None,
     full_size: tuple[int, int] | None,
     limits: RenderLimits | None,
 ) -> np.ndarray:
     """The finished pixels; every working array is freed on return, before encoding."""
     alpha = _matte_array(matte, original.size)
-    output, framing = spec["output"], spec["framing"]
-    transparent_ok = output["format"] != "JPEG"
-    linear = output["linear_light"]
-    layout = _layout(original.size, _frame_box(alpha, framing["crop"]), framing, output)
+    output, framing = spec.output, spec.framing
+    transparent_ok = output.format != "JPEG"
+    linear = output.linear_light
+    layout = _layout(original.size, _frame_box(alpha, framing.crop), framing, output)
     if limits is not None:
         _check_pixels(layout.size, limits)
         _check_scale(spec, layout.scale, limits)
@@ -185,20 +191,18 @@ def _composite(
     detail = original.width / full_size[0] if full_size else 1.0
     px = detail * layout.scale  # output pixels per pixel of the full-size original
 
-    canvas = _background(
-        spec["background"], layout, original, alpha, backdrop, transparent_ok, linear
-    )
-    subject = _subject(original, alpha, layout, spec["edges"], px)
+    canvas = _background(spec.background, layout, original, alpha, backdrop, transparent_ok, linear)
+    subject = _subject(original, alpha, layout, spec.edges, px)
     if subject is not None:
-        shadow = _shadow(subject, spec["shadow"], px)
+        shadow = _shadow(subject, spec.shadow, px)
         if shadow is not None:
             _paint_shadow(canvas, *shadow, linear=linear)
-        _paint_subject(canvas, subject, spec["edges"]["decontaminate"], linear=linear)
+        _paint_subject(canvas, subject, spec.edges.decontaminate, linear=linear)
     return _finish(canvas)
 
 
 def check_cost(
-    spec: dict[str, Any], limits: RenderLimits, *, size: tuple[int, int] | None = None
+    spec: RenderSpec, limits: RenderLimits, *, size: tuple[int, int] | None = None
 ) -> None:
     """Raise SpecError naming the first of `limits` a render of `spec` would pass.
 
@@ -208,15 +212,15 @@ def check_cost(
     enlargement, so nothing is refused here that could render; render() checks
     again with the real box.
     """
-    framing = spec["framing"]
+    framing = spec.framing
     if size is None:
-        if framing["canvas"]:
-            _check_pixels(_layout((1, 1), (0, 0, 1, 1), framing, spec["output"]).size, limits)
+        if framing.canvas:
+            _check_pixels(_layout((1, 1), (0, 0, 1, 1), framing, spec.output).size, limits)
         return
-    layout = _layout(size, (0, 0, *size), framing, spec["output"])
+    layout = _layout(size, (0, 0, *size), framing, spec.output)
     # Without a canvas the frame follows the box: the whole photo's may be
     # too large when the subject's is not.
-    if framing["canvas"] or framing["crop"] == "none":
+    if framing.canvas or framing.crop == "none":
         _check_pixels(layout.size, limits)
     _check_scale(spec, layout.scale, limits)
 
@@ -229,17 +233,17 @@ def _check_pixels(size: tuple[int, int], limits: RenderLimits) -> None:
         )
 
 
-def _check_scale(spec: dict[str, Any], scale: float, limits: RenderLimits) -> None:
+def _check_scale(spec: RenderSpec, scale: float, limits: RenderLimits) -> None:
     # Judged as shown, to three figures: "10.04 times; the limit is 10" would read as a mistake.
     enlarged = float(f"{scale:.3g}")
     if enlarged > limits.max_upscale:
         raise SpecError(
             f"The photo would be enlarged {enlarged:g} times; the limit is {limits.max_upscale:g}."
         )
-    edges, shadow = spec["edges"], spec["shadow"]
-    sizes = [("edge shift", abs(edges["shift"])), ("edge feather", edges["feather"])]
-    if shadow["type"] != "none":
-        sizes.append(("shadow blur", shadow["blur"]))
+    edges, shadow = spec.edges, spec.shadow
+    sizes = [("edge shift", abs(edges.shift)), ("edge feather", edges.feather)]
+    if shadow.type != "none":
+        sizes.append(("shadow blur", shadow.blur))
     for name, value in sizes:
         scaled = round(value * scale)
         if scaled > limits.max_effect_px:
@@ -292,26 +296,23 @@ def _frame_box(alpha: np.ndarray, crop: str) -> tuple[int, int, int, int]:
 def _layout(
     size: tuple[int, int],
     box: tuple[int, int, int, int],
-    framing: dict[str, Any],
-    output: dict[str, Any],
+    framing: Framing,
+    output: Output,
 ) -> _Layout:
     x0, y0, x1, y1 = box
     box_w, box_h = x1 - x0, y1 - y0
-    padding = framing["padding"] * max(box_w, box_h)
-    if framing["canvas"]:
-        width, height = framing["canvas"]
-        scale = framing["fill"] * min(width / box_w, height / box_h)
+    padding = framing.padding * max(box_w, box_h)
+    if framing.canvas:
+        width, height = framing.canvas
+        scale = framing.fill * min(width / box_w, height / box_h)
         spare_h = height - scale * box_h
         left = (width - scale * box_w) / 2
-        if framing["align"] == "bottom":
-            top = spare_h - min(scale * padding, spare_h)
-        else:
-            top = spare_h / 2
+        top = spare_h - min(scale * padding, spare_h) if framing.align == "bottom" else spare_h / 2
         offset = (left - scale * x0, top - scale * y0)
     else:
         fx0, fy0, fx1, fy1 = x0 - padding, y0 - padding, x1 + padding, y1 + padding
-        if framing["aspect"]:
-            ratio = aspect_ratio(framing["aspect"])
+        ratio = framing.aspect_ratio
+        if ratio is not None:
             frame_w, frame_h = fx1 - fx0, fy1 - fy0
             if frame_w / frame_h < ratio:
                 extra = frame_h * ratio - frame_w
@@ -319,12 +320,12 @@ def _layout(
             else:
                 extra = frame_w / ratio - frame_h
                 # Standing products keep their footing: the room goes above them.
-                above = extra if framing["align"] == "bottom" else extra / 2
+                above = extra if framing.align == "bottom" else extra / 2
                 fy0, fy1 = fy0 - above, fy1 + extra - above
         width, height = max(1, round(fx1 - fx0)), max(1, round(fy1 - fy0))
         scale, offset = 1.0, (-fx0, -fy0)
-    longest = output["max_side"] or math.inf
-    if output["format"] == "WEBP":
+    longest = output.max_side or math.inf
+    if output.format == "WEBP":
         longest = min(longest, WEBP_MAX_SIDE)
     shrink = min(1.0, longest / max(width, height), math.sqrt(MAX_OUTPUT_PIXELS / (width * height)))
     if shrink < 1:
@@ -334,7 +335,7 @@ def _layout(
 
 
 def _background(
-    background: dict[str, Any],
+    background: Background,
     layout: _Layout,
     original: Image.Image,
     alpha: np.ndarray,
@@ -343,19 +344,18 @@ def _background(
     linear: bool,
 ) -> _Canvas:
     width, height = layout.size
-    kind = background["type"]
-    if kind == "color":
-        return _solid(layout.size, _bgr(background["color"]))
-    if kind == "gradient":
+    if background.type == "color":
+        return _solid(layout.size, _bgr(background.color))
+    if background.type == "gradient":
         return _Canvas(_gradient(layout.size, background, linear), None)
-    if kind == "blur":
+    if background.type == "blur":
         return _Canvas(
-            _blurred_original(original, alpha, layout, background["strength"], linear), None
+            _blurred_original(original, alpha, layout, background.strength, linear), None
         )
-    if kind == "image":
+    if background.type == "image":
         if backdrop is None:
             raise ValueError("An image background needs its backdrop picture.")
-        return _backdrop(backdrop, background["fit"], layout.size, transparent_ok)
+        return _backdrop(backdrop, background.fit, layout.size, transparent_ok)
     if not transparent_ok:
         return _solid(layout.size, (255, 255, 255))
     return _Canvas(np.zeros((height, width, 3), np.uint8), np.zeros((height, width), np.uint8))
@@ -376,7 +376,7 @@ def _bgr(color: str) -> tuple[int, int, int]:
     return value & 0xFF, (value >> 8) & 0xFF, value >> 16
 
 
-def _gradient(size: tuple[int, int], background: dict[str, Any], linear: bool) -> np.ndarray:
+def _gradient(size: tuple[int, int], background: GradientBackground, linear: bool) -> np.ndarray:
     """CSS's linear-gradient(angle, from, to), sampled every 8 px and interpolated.
 
     Bilinear interpolation of a linear ramp is exact, so the coarse grid costs
@@ -384,14 +384,14 @@ def _gradient(size: tuple[int, int], background: dict[str, Any], linear: bool) -
     """
     width, height = size
     step = 8
-    angle = math.radians(background["angle"])
+    angle = math.radians(background.angle)
     dx, dy = math.sin(angle), -math.cos(angle)
     length = abs(width * dx) + abs(height * dy)
     xs = np.arange((width - 1) // step + 2, dtype=np.float32) * step + 0.5 - width / 2
     ys = np.arange((height - 1) // step + 2, dtype=np.float32) * step + 0.5 - height / 2
     t = np.clip((xs[np.newaxis, :] * dx + ys[:, np.newaxis] * dy) / length + 0.5, 0, 1)
-    start = _to_work(np.array(_bgr(background["from"]), np.uint8), linear)
-    end = _to_work(np.array(_bgr(background["to"]), np.uint8), linear)
+    start = _to_work(np.array(_bgr(background.start), np.uint8), linear)
+    end = _to_work(np.array(_bgr(background.end), np.uint8), linear)
     grid = _from_work(start + t[..., np.newaxis] * (end - start), linear)
     to_grid = np.float32([[1 / step, 0, 0], [0, 1 / step, 0]])
     return cv2.warpAffine(
@@ -477,15 +477,15 @@ def _subject(
     original: Image.Image,
     alpha: np.ndarray,
     layout: _Layout,
-    edges: dict[str, Any],
+    edges: Edges,
     px: float,
 ) -> _Subject | None:
     """The photo and matte around everything the matte touches, at output scale."""
     x, y, w, h = cv2.boundingRect(alpha)
     if not (w and h):
         return None
-    shift, feather = edges["shift"] * px, edges["feather"] * px
-    context = DECONTAMINATE_CONTEXT if edges["decontaminate"] else 0
+    shift, feather = edges.shift * px, edges.feather * px
+    context = DECONTAMINATE_CONTEXT if edges.decontaminate else 0
     margin = math.ceil((max(shift, 0) + 1.5 * feather + context) / layout.scale) + 1
     scale, (tx, ty), (out_w, out_h) = layout.scale, layout.offset, layout.size
     # Read no more of the original than the matte touches and the canvas shows.
@@ -620,25 +620,24 @@ def _soften(mask: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def _shadow(
-    subject: _Subject, shadow: dict[str, Any], px: float
+    subject: _Subject, shadow: Shadow, px: float
 ) -> tuple[int, int, np.ndarray, tuple[int, int, int]] | None:
     """The shadow's alpha (opacity included) and where it goes, or None for no shadow."""
-    kind = shadow["type"]
-    if kind == "none" or shadow["opacity"] <= 0:
+    if shadow.type == "none" or shadow.opacity <= 0:
         return None
     # A blur wider than a quarter of the subject's patch is a haze either way;
     # the cap keeps a huge blur on a small output from asking for a huge mask.
-    sigma = min(shadow["blur"] * px / 2, max(subject.alpha.shape) / 4)
+    sigma = min(shadow.blur * px / 2, max(subject.alpha.shape) / 4)
     margin = math.ceil(3 * sigma) + 1
-    if kind == "drop":
+    if shadow.type == "drop":
         mask = cv2.copyMakeBorder(
             subject.alpha, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0
         )
-        x = subject.x - margin + round(shadow["offset_x"] * px)
-        y = subject.y - margin + round(shadow["offset_y"] * px)
-        color = _bgr(shadow["color"])
+        x = subject.x - margin + round(shadow.offset_x * px)
+        y = subject.y - margin + round(shadow.offset_y * px)
+        color = _bgr(shadow.color)
     else:
-        found = _contact_ellipse(subject.alpha, shadow["spread"])
+        found = _contact_ellipse(subject.alpha, shadow.spread)
         if found is None:
             return None
         centre_x, bottom, half_w, half_h = found
@@ -650,7 +649,7 @@ def _shadow(
         color = (0, 0, 0)
     if sigma >= 0.5:
         mask = _soften(mask, sigma)
-    mask = cv2.convertScaleAbs(mask, alpha=shadow["opacity"])
+    mask = cv2.convertScaleAbs(mask, alpha=shadow.opacity)
     return x, y, mask, color
 
 

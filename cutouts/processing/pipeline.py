@@ -32,9 +32,8 @@ from PIL import Image as PILImage
 from redis.exceptions import LockError
 
 from cutouts.lib import compositor, proxy
-from cutouts.lib import render_spec as presets
+from cutouts.lib.presets import BUILTIN_PRESETS, CUTOUT_PRESET
 from cutouts.lib.ratelimit import Reservation, backoff_delay
-from cutouts.lib.render_spec import CUTOUT_PRESET
 from cutouts.lib.withoutbg.client import Action, CallStats, RateLimited, WithoutbgError
 from cutouts.models import ApiCall, Image, Matte, Render
 from cutouts.processing import pausing
@@ -278,7 +277,7 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
         matte = proxy.upscale_matte(matte, original.size)
         png = None
     data = png or _png(matte)
-    cutout = compositor.render(original, matte, presets.BUILTIN_PRESETS[CUTOUT_PRESET].spec)
+    cutout = compositor.render(original, matte, BUILTIN_PRESETS[CUTOUT_PRESET].spec)
     cutout_png = cutout.data
     preview = compositor.encode(compositor.fit_within(cutout.image, settings.PREVIEW_SIZE), "WEBP")
     small = compositor.encode(compositor.fit_within(cutout.image, settings.THUMBNAIL_SIZE), "WEBP")
@@ -296,7 +295,7 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
         Render.objects.create(
             image=image,
             preset=CUTOUT_PRESET,
-            spec=presets.BUILTIN_PRESETS[CUTOUT_PRESET].spec,
+            spec=BUILTIN_PRESETS[CUTOUT_PRESET].spec.to_json(),
             file=ContentFile(cutout_png, name="cutout.png"),
             format="PNG",
             width=cutout.width,

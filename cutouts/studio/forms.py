@@ -1,10 +1,8 @@
 """The team preset form: a name and a spec as JSON (checked by cutouts.lib.render_spec)."""
 
-from typing import Any
-
 from django import forms
 
-from cutouts.lib.render_spec import SpecError, spec_from_json
+from cutouts.lib.render_spec import RenderSpec, SpecError, spec_from_json
 
 
 class PresetForm(forms.Form):
@@ -14,7 +12,7 @@ class PresetForm(forms.Form):
         help_text="The settings as JSON; unset fields take the defaults.",
     )
 
-    def clean_spec(self) -> Any:
+    def clean_spec(self) -> RenderSpec:
         try:
             return spec_from_json(self.cleaned_data["spec"])
         except SpecError as error:

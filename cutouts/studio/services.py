@@ -32,7 +32,8 @@ from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
 
 from cutouts.lib import compositor, proxy
-from cutouts.lib.render_spec import BUILTIN_PRESETS, SpecError, file_extension, validate_spec
+from cutouts.lib.presets import BUILTIN_PRESETS
+from cutouts.lib.render_spec import RenderSpec, SpecError, parse_spec
 from cutouts.models import Backdrop, Export, Image, Matte, Preset, Render
 from cutouts.processing.queueing import (
     enqueue_export,
@@ -107,7 +108,7 @@ class ExportProgress:
 def preset_list() -> list[PresetChoice]:
     """The built-in presets, then the team's, as every member sees them."""
     builtin = [
-        PresetChoice(preset.slug, preset.name, preset.spec, builtin=True)
+        PresetChoice(preset.slug, preset.name, preset.spec.to_json(), builtin=True)
         for preset in BUILTIN_PRESETS.values()
     ]
     team = [
@@ -120,14 +121,16 @@ def preset_list() -> list[PresetChoice]:
 def preset_get(slug: str) -> PresetChoice:
     if slug in BUILTIN_PRESETS:
         preset = BUILTIN_PRESETS[slug]
-        return PresetChoice(preset.slug, preset.name, preset.spec, builtin=True)
+        return PresetChoice(preset.slug, preset.name, preset.spec.to_json(), builtin=True)
     team = Preset.objects.filter(slug=slug).first()
     if team is None:
         raise StudioError("There is no such preset. It may have been deleted.")
     return PresetChoice(team.slug, team.name, team.spec, builtin=False)
 
 
-def preset_create(*, name: str, spec: Any, created_by: AbstractBaseUser) -> Preset:
+def preset_create(
+    *, name: str, spec: RenderSpec | dict[str, Any], created_by: AbstractBaseUser
+) -> Preset:
     """Add a team preset (admins only: the view checks). Raises StudioError or SpecError."""
     name = name.strip()
     # Cut to the column: "ﬃ" is one character of a name and three of its slug.
@@ -139,12 +142,12 @@ def preset_create(*, name: str, spec: Any, created_by: AbstractBaseUser) -> Pres
         or Preset.objects.filter(Q(slug=slug) | Q(name__iexact=name)).exists()
     ):
         raise StudioError(f"A preset called “{name}” exists already. Choose another name.")
-    spec = validate_spec(spec)
-    if spec["background"]["type"] == "image":
+    spec = parse_spec(spec)
+    if spec.background.type == "image":
         # Background pictures belong to one member; nobody else could use it.
         raise SpecError("A team preset cannot use a background picture.")
     compositor.check_cost(spec, render_limits())
-    return Preset.objects.create(name=name, slug=slug, spec=spec, created_by=created_by)
+    return Preset.objects.create(name=name, slug=slug, spec=spec.to_json(), created_by=created_by)
 
 
 def preset_delete(*, slug: str) -> bool:
@@ -157,9 +160,9 @@ def preset_delete(*, slug: str) -> bool:
 
 
 def render_create(
-    *, image: Image, spec_or_preset: str | dict[str, Any], user: AbstractBaseUser
+    *, image: Image, spec_or_preset: str | RenderSpec | dict[str, Any], user: AbstractBaseUser
 ) -> Render:
-    """Queue a full-size render of `image`: a preset's slug, or a spec from the studio.
+    """Queue a full-size render of `image`: a preset's slug, or a spec (typed, or its JSON).
 
     Raises StudioError or SpecError, with a message for the member, before
     anything is stored.
@@ -173,17 +176,21 @@ def render_create(
         _lock_member(user.pk)
         _check_in_flight(user.pk)
         render = Render.objects.create(
-            image=image, created_by=user, preset=slug, spec=spec, status=Render.Status.QUEUED
+            image=image,
+            created_by=user,
+            preset=slug,
+            spec=spec.to_json(),
+            status=Render.Status.QUEUED,
         )
         transaction.on_commit(partial(_queue_render, render.pk))
     return render
 
 
-def _resolve(spec_or_preset: str | dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _resolve(spec_or_preset: str | RenderSpec | dict[str, Any]) -> tuple[str, RenderSpec]:
     if isinstance(spec_or_preset, str):
         preset = preset_get(spec_or_preset)
-        return preset.slug, validate_spec(preset.spec)
-    return CUSTOM, validate_spec(spec_or_preset)
+        return preset.slug, parse_spec(preset.spec)
+    return CUSTOM, parse_spec(spec_or_preset)
 
 
 def render_limits() -> compositor.RenderLimits:
@@ -194,11 +201,11 @@ def render_limits() -> compositor.RenderLimits:
     )
 
 
-def _check_backdrop(spec: dict[str, Any], user: AbstractBaseUser) -> None:
-    background = spec["background"]
-    if background["type"] != "image":
+def _check_backdrop(spec: RenderSpec, user: AbstractBaseUser) -> None:
+    background = spec.background
+    if background.type != "image":
         return
-    if not Backdrop.objects.filter(pk=background["backdrop_id"], owner=user).exists():
+    if not Backdrop.objects.filter(pk=background.backdrop_id, owner=user).exists():
         raise StudioError("Choose one of your own background pictures.")
 
 
@@ -267,7 +274,7 @@ def _render(render: Render) -> None:
     # only known once the matte is read (compositor.render checks that).
     limits = render_limits()
     try:
-        spec = validate_spec(render.spec)
+        spec = parse_spec(render.spec)
         compositor.check_cost(spec, limits, size=(render.image.width, render.image.height))
     except SpecError as error:
         raise _RenderFailed(str(error)) from error
@@ -293,7 +300,7 @@ def _render(render: Render) -> None:
     # leave a render marked done whose file was deleted.
     signal.alarm(0)
     storage = render.file.storage
-    stored_as = render.file.field.generate_filename(render, f"render.{file_extension(spec)}")
+    stored_as = render.file.field.generate_filename(render, f"render.{spec.output.extension}")
     try:
         stored_as = storage.save(stored_as, ContentFile(rendered.data))
         finished = Render.objects.filter(pk=render.pk, status=Render.Status.QUEUED).update(
@@ -316,11 +323,11 @@ def _render(render: Render) -> None:
         storage.delete(stored_as)
 
 
-def _backdrop_picture(spec: dict[str, Any], user_id: int | None) -> PILImage.Image | None:
-    background = spec["background"]
-    if background["type"] != "image":
+def _backdrop_picture(spec: RenderSpec, user_id: int | None) -> PILImage.Image | None:
+    background = spec.background
+    if background.type != "image":
         return None
-    backdrop = Backdrop.objects.filter(pk=background["backdrop_id"], owner_id=user_id).first()
+    backdrop = Backdrop.objects.filter(pk=background.backdrop_id, owner_id=user_id).first()
     if backdrop is None:
         raise _RenderFailed("The background picture is gone. Choose another one.")
     try:
@@ -353,7 +360,7 @@ def export_create(*, user: AbstractBaseUser, images: QuerySet[Image], preset: st
     allow: the member chooses what to leave out, rather than finding it missing.
     """
     chosen = preset_get(preset)
-    spec = validate_spec(chosen.spec)
+    spec = parse_spec(chosen.spec)
     picked = list(images.values_list("pk", "matte__pk", "original_name", "width", "height"))
     ready = [image_id for image_id, matte_id, *_ in picked if matte_id is not None]
     if not ready:
@@ -366,14 +373,16 @@ def export_create(*, user: AbstractBaseUser, images: QuerySet[Image], preset: st
             except SpecError as error:
                 raise SpecError(f"{name}: {error}") from error
     with transaction.atomic():
-        export = Export.objects.create(owner=user, preset=chosen.slug, spec=spec, total=len(ready))
+        export = Export.objects.create(
+            owner=user, preset=chosen.slug, spec=spec.to_json(), total=len(ready)
+        )
         Render.objects.bulk_create(
             Render(
                 image_id=image_id,
                 export=export,
                 created_by=user,
                 preset=chosen.slug,
-                spec=spec,
+                spec=export.spec,
                 status=Render.Status.QUEUED,
                 waiting=True,
             )

@@ -6,7 +6,6 @@ and nothing here calls the matting API.
 """
 
 import json
-from typing import Any
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cutouts.accounts.views import staff_required
 from cutouts.lib.inputs import parse_id, parse_ids
-from cutouts.lib.render_spec import DEFAULT_SPEC, SpecError, spec_from_json
+from cutouts.lib.render_spec import RenderSpec, SpecError, spec_from_json
 from cutouts.library.views.media import MEDIA_MAX_AGE
 from cutouts.models import Backdrop, Export, Image, Matte, Render
 from cutouts.processing.middleware import upload_body_limit
@@ -86,7 +85,7 @@ def _preview_data(
         "height": matte.height,
         "displayWidth": display_width,
         "displayHeight": display_height,
-        "defaultSpec": DEFAULT_SPEC,
+        "defaultSpec": RenderSpec().to_json(),
         "presets": {preset.slug: preset.spec for preset in presets},
         "backdrops": {
             backdrop.pk: reverse("backdrop_picture", args=[backdrop.pk]) for backdrop in backdrops
@@ -133,7 +132,7 @@ def _render_save(request: HttpRequest, image: Image) -> HttpResponse:
     return redirect("studio", pk=image.pk)
 
 
-def _posted_spec(request: HttpRequest) -> str | dict[str, Any]:
+def _posted_spec(request: HttpRequest) -> str | RenderSpec:
     # A preset's slug when the member saved a preset untouched, else the controls' spec.
     if request.POST.get("preset"):
         return request.POST["preset"]
@@ -257,7 +256,8 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
 @staff_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def preset_list(request: HttpRequest) -> HttpResponse:
-    form = PresetForm(request.POST or None, initial={"spec": json.dumps(DEFAULT_SPEC, indent=2)})
+    defaults = json.dumps(RenderSpec().to_json(), indent=2)
+    form = PresetForm(request.POST or None, initial={"spec": defaults})
     if form.is_valid():
         try:
             preset = studio.preset_create(

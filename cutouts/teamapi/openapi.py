@@ -2,10 +2,13 @@
 
 Written by hand, next to the views it describes (cutouts.teamapi.views.api and
 cutouts.teamapi.views.api_v1); tests check that every API route appears here.
+The render spec's schemas are the JSON Schema of the model that checks specs
+(cutouts.lib.render_spec.RenderSpec), so the two cannot drift apart.
 """
 
 from typing import Any
 
+from cutouts.lib.render_spec import RenderSpec
 from cutouts.lib.withoutbg import contract
 
 JSON = "application/json"
@@ -104,6 +107,12 @@ def _file_call(summary: str, result: str) -> dict[str, Any]:
             "responses": {"200": _binary(result, PNG), **_errors(*_PROCESSING_ERRORS)},
         }
     }
+
+
+def _render_spec_schemas() -> dict[str, Any]:
+    """RenderSpec and the settings it is made of, each a schema of its own."""
+    schema = RenderSpec.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {**schema.pop("$defs"), "RenderSpec": schema}
 
 
 def _get(summary: str, ok: dict[str, Any], *errors: int, **extra: Any) -> dict[str, Any]:
@@ -233,6 +242,7 @@ _SCHEMAS: dict[str, Any] = {
             "builtin": {"type": "boolean"},
         },
     },
+    **_render_spec_schemas(),
 }
 
 _DESCRIPTION = """\

@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from cutouts.lib.render_spec import CUTOUT_PRESET
+from cutouts.lib.presets import CUTOUT_PRESET
 from cutouts.lib.withoutbg.client import InvalidKey, RateLimited, WithoutbgError
 from cutouts.lib.withoutbg.contract import UNSUPPORTED, too_large
 from cutouts.lib.withoutbg.contract import rate_limit_exceeded as rate_limit_detail

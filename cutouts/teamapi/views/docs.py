@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from cutouts.lib.render_spec import CUTOUT_PRESET
+from cutouts.lib.presets import CUTOUT_PRESET
 from cutouts.teamapi.openapi import openapi_document
 from cutouts.teamapi.views.api import api_endpoint
 
