@@ -33,7 +33,7 @@ from redis.exceptions import LockError
 
 from cutouts.lib import compositor, proxy
 from cutouts.lib import render_spec as presets
-from cutouts.lib.ratelimit import Reservation, backoff_delay
+from cutouts.lib.ratelimit import backoff_delay
 from cutouts.lib.render_spec import CUTOUT_PRESET
 from cutouts.lib.withoutbg.client import Action, CallStats, RateLimited, WithoutbgError
 from cutouts.models import ApiCall, Image, Matte, Render
@@ -57,13 +57,17 @@ class Answer:
     engine: str
 
 
-def image_process(*, image_id: int, reservation: Reservation | None = None) -> None:
-    """Bring one queued image to done, failed, waiting, or back to the queue for later."""
+def image_process(*, image_id: int, slot: float | None = None, ticket: str = "") -> None:
+    """Bring one queued image to done, failed, waiting, or back to the queue for later.
+
+    `slot` and `ticket` are the rate-limit reservation (cutouts.lib.ratelimit)
+    of a job put back to wait for its slot.
+    """
     if not _claim(image_id):
         return
     image = Image.objects.get(pk=image_id)
     try:
-        _process(image, reservation)
+        _process(image, slot, ticket)
     except Exception:
         logger.exception("Processing image %s failed unexpectedly", image_id)
         _finish(image, Image.Status.FAILED, "Something went wrong while processing. Try again.")
@@ -82,7 +86,7 @@ def _claim(image_id: int) -> bool:
     return claimed == 1
 
 
-def _process(image: Image, reservation: Reservation | None) -> None:
+def _process(image: Image, slot: float | None, ticket: str) -> None:
     if _copy_matte_of_same_bytes(image):
         return
     with _bytes_lock(image) as locked:
@@ -93,7 +97,7 @@ def _process(image: Image, reservation: Reservation | None) -> None:
             return
         if _copy_matte_of_same_bytes(image):
             return
-        answer = _stored_answer(image) or _fetch_answer(image, reservation)
+        answer = _stored_answer(image) or _fetch_answer(image, slot, ticket)
         if answer is not None:
             _save_matte_and_outputs(image, answer)
 
@@ -114,7 +118,7 @@ def _bytes_lock(image: Image) -> Iterator[bool]:
                 lock.release()
 
 
-def _fetch_answer(image: Image, reservation: Reservation | None) -> Answer | None:
+def _fetch_answer(image: Image, slot: float | None, ticket: str) -> Answer | None:
     """Ask the engine for the matte; None when the image was put back, paused or failed."""
     if pausing.is_paused():
         _wait_for_resume(image)
@@ -126,7 +130,7 @@ def _fetch_answer(image: Image, reservation: Reservation | None) -> Answer | Non
     except (OSError, ValueError):
         _finish(image, Image.Status.FAILED, "This file could not be read as an image.")
         return None
-    if engine.metered and not _has_slot(image, reservation):
+    if engine.metered and not _has_slot(image, slot, ticket):
         return None
     return _ask_engine(image, engine, sent.jpeg)
 
@@ -164,27 +168,33 @@ def _stored_answer(image: Image) -> Answer | None:
     return Answer(png=raw[b"png"], engine=raw[b"engine"].decode())
 
 
-def _has_slot(image: Image, reservation: Reservation | None) -> bool:
+def _has_slot(image: Image, slot: float | None, ticket: str) -> bool:
     """Whether this job may call the API now; if not, it is put back for its slot."""
     limiter = get_limiter()
-    if reservation is not None:
-        early = reservation.slot - limiter.now()
+    if slot is not None:
+        early = slot - limiter.now()
         if 0 < early <= SCHEDULER_GRANULARITY_SECONDS:
             # RQ's scheduler keeps whole seconds, so a job can start up to a
             # second before the slot it already holds: wait that moment out.
             time.sleep(early)
-        if limiter.is_due(reservation.slot):
+        if limiter.is_due(slot):
             return True
         if early > 0:
-            _requeue(image, WAITING_FOR_SLOT, delay=early, reservation=reservation)
+            _requeue(image, WAITING_FOR_SLOT, delay=early, slot=slot, ticket=ticket)
             return False
         # Too late (a busy queue): the slot was never used, so it goes back to
         # the pool rather than stay counted for a call never made.
-        limiter.give_back(reservation)
+        limiter.release(ticket)
     reservation = limiter.reserve()
     if reservation.delay <= 0.05:
         return True
-    _requeue(image, WAITING_FOR_SLOT, delay=reservation.delay, reservation=reservation)
+    _requeue(
+        image,
+        WAITING_FOR_SLOT,
+        delay=reservation.delay,
+        slot=reservation.slot,
+        ticket=reservation.ticket,
+    )
     return False
 
 
@@ -352,12 +362,12 @@ def _record_answer(
 
 
 def _requeue(
-    image: Image, reason: str, *, delay: float, reservation: Reservation | None = None
+    image: Image, reason: str, *, delay: float, slot: float | None = None, ticket: str = ""
 ) -> None:
     Image.objects.filter(pk=image.pk).update(
         status=Image.Status.QUEUED, status_reason=reason, claimed_at=None, updated_at=timezone.now()
     )
-    enqueue_processing(image.pk, delay=delay, reservation=reservation)
+    enqueue_processing(image.pk, delay=delay, slot=slot, ticket=ticket)
 
 
 def _wait_for_resume(image: Image) -> None:
