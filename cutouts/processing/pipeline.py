@@ -40,6 +40,7 @@ from cutouts.models import ApiCall, Image, Matte, Render
 from cutouts.processing import pausing
 from cutouts.processing.engines import MattingEngine, get_engine
 from cutouts.processing.queueing import enqueue_processing, get_limiter, redis_connection
+from cutouts.storage import new_files
 
 logger = logging.getLogger(__name__)
 
@@ -292,34 +293,41 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
     cutout_png = cutout.data
     preview = compositor.encode(compositor.fit_within(cutout.image, settings.PREVIEW_SIZE), "WEBP")
     small = compositor.encode(compositor.fit_within(cutout.image, settings.THUMBNAIL_SIZE), "WEBP")
-    with transaction.atomic():
-        Matte.objects.filter(image=image).delete()
-        Matte.objects.create(
-            image=image,
-            file=ContentFile(data, name="matte.png"),
-            engine=engine,
-            width=matte.width,
-            height=matte.height,
-            byte_size=len(data),
-        )
-        Render.objects.filter(image=image, preset=CUTOUT_PRESET, export=None).delete()
-        Render.objects.create(
-            image=image,
-            preset=CUTOUT_PRESET,
-            spec=presets.BUILTIN_PRESETS[CUTOUT_PRESET].spec,
-            file=ContentFile(cutout_png, name="cutout.png"),
-            format="PNG",
-            width=cutout.width,
-            height=cutout.height,
-            byte_size=len(cutout_png),
-        )
-        image.preview.save("preview.webp", ContentFile(preview), save=False)
-        image.cutout_thumbnail.save("cutout.webp", ContentFile(small), save=False)
-        image.status = Image.Status.DONE
-        image.status_reason = ""
-        image.save(
-            update_fields=["preview", "cutout_thumbnail", "status", "status_reason", "updated_at"]
-        )
+    matte_row = Matte(
+        image=image, engine=engine, width=matte.width, height=matte.height, byte_size=len(data)
+    )
+    cutout_row = Render(
+        image=image,
+        preset=CUTOUT_PRESET,
+        spec=presets.BUILTIN_PRESETS[CUTOUT_PRESET].spec,
+        format="PNG",
+        width=cutout.width,
+        height=cutout.height,
+        byte_size=len(cutout_png),
+    )
+    # Written before the transaction, which then only swaps rows; the
+    # previous matte, cutout and preview go once it commits (cutouts.storage).
+    with new_files() as files:
+        files.save(matte_row.file, "matte.png", ContentFile(data))
+        files.save(cutout_row.file, "cutout.png", ContentFile(cutout_png))
+        files.save(image.preview, "preview.webp", ContentFile(preview))
+        files.save(image.cutout_thumbnail, "cutout.webp", ContentFile(small))
+        with transaction.atomic():
+            Matte.objects.filter(image=image).delete()
+            matte_row.save()
+            Render.objects.filter(image=image, preset=CUTOUT_PRESET, export=None).delete()
+            cutout_row.save()
+            image.status = Image.Status.DONE
+            image.status_reason = ""
+            image.save(
+                update_fields=[
+                    "preview",
+                    "cutout_thumbnail",
+                    "status",
+                    "status_reason",
+                    "updated_at",
+                ]
+            )
 
 
 def _record_sending(image: Image, engine: MattingEngine) -> ApiCall:
