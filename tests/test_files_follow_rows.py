@@ -180,3 +180,5 @@ def test_an_image_deleted_while_its_matte_is_on_the_way_leaves_no_file_behind(
 
     assert not worker.is_alive()
     assert stored_files() == []
+    # The call was paid for all the same, and the ledger says so.
+    assert ApiCall.objects.get().charge == ApiCall.Charge.CHARGED

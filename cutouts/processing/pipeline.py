@@ -366,7 +366,19 @@ def _record_answer(
         call.latency_ms = stats.latency_ms
         call.bytes_sent = stats.bytes_sent
         call.bytes_received = stats.bytes_received
-    call.save()
+    # The answer's fields only: the image may have been deleted during the
+    # call, and the row, whose image is now empty, must not point at it again.
+    call.save(
+        update_fields=[
+            "outcome",
+            "error",
+            "charge",
+            "http_status",
+            "latency_ms",
+            "bytes_sent",
+            "bytes_received",
+        ]
+    )
 
 
 def _requeue(
