@@ -1,14 +1,19 @@
-"""RQ jobs. Each loads ids and calls a service: everything here can run without a queue."""
+"""RQ jobs. Each loads ids and calls a service: everything here can run without a queue.
+
+Jobs take ids, numbers and strings only. RQ pickles a job's arguments into
+Redis, and an object there names its class's module: moving the class would
+break every job already queued.
+"""
 
 from django.conf import settings
 
-from cutouts.lib.ratelimit import Reservation
 from cutouts.processing import credits, pausing, pipeline, queueing, sweeper
 from cutouts.studio import services as studio
 
 
-def process_image(image_id: int, reservation: Reservation | None = None) -> None:
-    pipeline.image_process(image_id=image_id, reservation=reservation)
+def process_image(image_id: int, slot: float | None = None, ticket: str = "") -> None:
+    # `slot` and `ticket`: the rate-limit reservation the job was put back for.
+    pipeline.image_process(image_id=image_id, slot=slot, ticket=ticket)
 
 
 def run_render(render_id: int) -> None:

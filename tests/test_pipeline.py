@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 from rq.registry import ScheduledJobRegistry
 
-from cutouts.lib.ratelimit import Reservation
 from cutouts.models import ApiCall, Image, ProcessingState, Render
 from cutouts.processing import pausing
 from cutouts.processing.pipeline import image_process
@@ -267,9 +266,8 @@ def test_a_job_that_comes_too_late_for_its_slot_gives_it_back(api, alice, settin
     limiter = get_limiter()
     missed = limiter.reserve()  # its job was stuck behind others past the slot
     image = upload(alice, photo(12))
-    late = Reservation(slot=missed.slot - 10, now=missed.now - 10, ticket=missed.ticket)
 
-    image_process(image_id=image.pk, reservation=late)
+    image_process(image_id=image.pk, slot=missed.slot - 10, ticket=missed.ticket)
 
     image.refresh_from_db()
     assert image.status == Image.Status.DONE
@@ -281,11 +279,10 @@ def test_a_job_started_a_moment_before_its_slot_still_uses_it(api, alice, settin
     settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE = 1
     limiter = get_limiter()
     now = limiter.now()
-    held = Reservation(slot=now + 0.5, now=now, ticket="held")
-    limiter.connection.zadd(limiter.key, {held.ticket: held.slot})
+    limiter.connection.zadd(limiter.key, {"held": now + 0.5})
     image = upload(alice, photo(13))
 
-    image_process(image_id=image.pk, reservation=held)
+    image_process(image_id=image.pk, slot=now + 0.5, ticket="held")
 
     image.refresh_from_db()
     assert image.status == Image.Status.DONE

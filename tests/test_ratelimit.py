@@ -85,7 +85,7 @@ def test_try_acquire_respects_a_cool_down(limiter):
 
 def test_a_slot_given_back_unused_frees_its_place(limiter):
     taken = [limiter.reserve() for _ in range(7)]
-    limiter.give_back(taken[3])
+    limiter.release(taken[3].ticket)
 
     assert limiter.reserve().delay == 0.0
     assert limiter.reserve().delay > 60

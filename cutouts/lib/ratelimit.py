@@ -48,7 +48,7 @@ return {tostring(slot), tostring(now)}
 class Reservation:
     slot: float  # Redis time, in seconds, at which the call may be sent
     now: float  # Redis time when the reservation was made
-    ticket: str  # names the reservation in Redis, to give it back unused
+    ticket: str  # names the reservation in Redis, to release it unused
 
     @property
     def delay(self) -> float:
@@ -94,12 +94,12 @@ class RateLimiter:
         return max(0.0, float(slot) - float(now))
 
     def release(self, ticket: str) -> None:
-        """Free a slot `try_acquire` took for a request refused by another limit after all."""
-        self.connection.zrem(self.key, ticket)
+        """Free a slot never used for a call, named by its ticket.
 
-    def give_back(self, reservation: Reservation) -> None:
-        """Free a reservation that was never used for a call (its job came too late)."""
-        self.connection.zrem(self.key, reservation.ticket)
+        A reservation whose job came too late, or a slot `try_acquire` took
+        for a request another limit refused after all.
+        """
+        self.connection.zrem(self.key, ticket)
 
     def is_due(self, slot: float) -> bool:
         """Whether a call reserved for `slot` may be sent now: not early, not too late."""

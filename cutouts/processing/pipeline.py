@@ -33,12 +33,13 @@ from redis.exceptions import LockError
 
 from cutouts.lib import compositor, proxy
 from cutouts.lib.presets import BUILTIN_PRESETS, CUTOUT_PRESET
-from cutouts.lib.ratelimit import Reservation, backoff_delay
+from cutouts.lib.ratelimit import backoff_delay
 from cutouts.lib.withoutbg.client import Action, CallStats, RateLimited, WithoutbgError
 from cutouts.models import ApiCall, Image, Matte, Render
 from cutouts.processing import pausing
 from cutouts.processing.engines import MattingEngine, get_engine
 from cutouts.processing.queueing import enqueue_processing, get_limiter, redis_connection
+from cutouts.storage import new_files
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +57,17 @@ class Answer:
     engine: str
 
 
-def image_process(*, image_id: int, reservation: Reservation | None = None) -> None:
-    """Bring one queued image to done, failed, waiting, or back to the queue for later."""
+def image_process(*, image_id: int, slot: float | None = None, ticket: str = "") -> None:
+    """Bring one queued image to done, failed, waiting, or back to the queue for later.
+
+    `slot` and `ticket` are the rate-limit reservation (cutouts.lib.ratelimit)
+    of a job put back to wait for its slot.
+    """
     if not _claim(image_id):
         return
     image = Image.objects.get(pk=image_id)
     try:
-        _process(image, reservation)
+        _process(image, slot, ticket)
     except Exception:
         logger.exception("Processing image %s failed unexpectedly", image_id)
         _finish(image, Image.Status.FAILED, "Something went wrong while processing. Try again.")
@@ -81,7 +86,7 @@ def _claim(image_id: int) -> bool:
     return claimed == 1
 
 
-def _process(image: Image, reservation: Reservation | None) -> None:
+def _process(image: Image, slot: float | None, ticket: str) -> None:
     if _copy_matte_of_same_bytes(image):
         return
     with _bytes_lock(image) as locked:
@@ -92,7 +97,7 @@ def _process(image: Image, reservation: Reservation | None) -> None:
             return
         if _copy_matte_of_same_bytes(image):
             return
-        answer = _stored_answer(image) or _fetch_answer(image, reservation)
+        answer = _stored_answer(image) or _fetch_answer(image, slot, ticket)
         if answer is not None:
             _save_matte_and_outputs(image, answer)
 
@@ -113,7 +118,7 @@ def _bytes_lock(image: Image) -> Iterator[bool]:
                 lock.release()
 
 
-def _fetch_answer(image: Image, reservation: Reservation | None) -> Answer | None:
+def _fetch_answer(image: Image, slot: float | None, ticket: str) -> Answer | None:
     """Ask the engine for the matte; None when the image was put back, paused or failed."""
     if pausing.is_paused():
         _wait_for_resume(image)
@@ -125,7 +130,7 @@ def _fetch_answer(image: Image, reservation: Reservation | None) -> Answer | Non
     except (OSError, ValueError):
         _finish(image, Image.Status.FAILED, "This file could not be read as an image.")
         return None
-    if engine.metered and not _has_slot(image, reservation):
+    if engine.metered and not _has_slot(image, slot, ticket):
         return None
     return _ask_engine(image, engine, sent.jpeg)
 
@@ -163,27 +168,33 @@ def _stored_answer(image: Image) -> Answer | None:
     return Answer(png=raw[b"png"], engine=raw[b"engine"].decode())
 
 
-def _has_slot(image: Image, reservation: Reservation | None) -> bool:
+def _has_slot(image: Image, slot: float | None, ticket: str) -> bool:
     """Whether this job may call the API now; if not, it is put back for its slot."""
     limiter = get_limiter()
-    if reservation is not None:
-        early = reservation.slot - limiter.now()
+    if slot is not None:
+        early = slot - limiter.now()
         if 0 < early <= SCHEDULER_GRANULARITY_SECONDS:
             # RQ's scheduler keeps whole seconds, so a job can start up to a
             # second before the slot it already holds: wait that moment out.
             time.sleep(early)
-        if limiter.is_due(reservation.slot):
+        if limiter.is_due(slot):
             return True
         if early > 0:
-            _requeue(image, WAITING_FOR_SLOT, delay=early, reservation=reservation)
+            _requeue(image, WAITING_FOR_SLOT, delay=early, slot=slot, ticket=ticket)
             return False
         # Too late (a busy queue): the slot was never used, so it goes back to
         # the pool rather than stay counted for a call never made.
-        limiter.give_back(reservation)
+        limiter.release(ticket)
     reservation = limiter.reserve()
     if reservation.delay <= 0.05:
         return True
-    _requeue(image, WAITING_FOR_SLOT, delay=reservation.delay, reservation=reservation)
+    _requeue(
+        image,
+        WAITING_FOR_SLOT,
+        delay=reservation.delay,
+        slot=reservation.slot,
+        ticket=reservation.ticket,
+    )
     return False
 
 
@@ -281,34 +292,41 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
     cutout_png = cutout.data
     preview = compositor.encode(compositor.fit_within(cutout.image, settings.PREVIEW_SIZE), "WEBP")
     small = compositor.encode(compositor.fit_within(cutout.image, settings.THUMBNAIL_SIZE), "WEBP")
-    with transaction.atomic():
-        Matte.objects.filter(image=image).delete()
-        Matte.objects.create(
-            image=image,
-            file=ContentFile(data, name="matte.png"),
-            engine=engine,
-            width=matte.width,
-            height=matte.height,
-            byte_size=len(data),
-        )
-        Render.objects.filter(image=image, preset=CUTOUT_PRESET, export=None).delete()
-        Render.objects.create(
-            image=image,
-            preset=CUTOUT_PRESET,
-            spec=BUILTIN_PRESETS[CUTOUT_PRESET].spec.to_json(),
-            file=ContentFile(cutout_png, name="cutout.png"),
-            format="PNG",
-            width=cutout.width,
-            height=cutout.height,
-            byte_size=len(cutout_png),
-        )
-        image.preview.save("preview.webp", ContentFile(preview), save=False)
-        image.cutout_thumbnail.save("cutout.webp", ContentFile(small), save=False)
-        image.status = Image.Status.DONE
-        image.status_reason = ""
-        image.save(
-            update_fields=["preview", "cutout_thumbnail", "status", "status_reason", "updated_at"]
-        )
+    matte_row = Matte(
+        image=image, engine=engine, width=matte.width, height=matte.height, byte_size=len(data)
+    )
+    cutout_row = Render(
+        image=image,
+        preset=CUTOUT_PRESET,
+        spec=BUILTIN_PRESETS[CUTOUT_PRESET].spec.to_json(),
+        format="PNG",
+        width=cutout.width,
+        height=cutout.height,
+        byte_size=len(cutout_png),
+    )
+    # Written before the transaction, which then only swaps rows; the
+    # previous matte, cutout and preview go once it commits (cutouts.storage).
+    with new_files() as files:
+        files.save(matte_row.file, "matte.png", ContentFile(data))
+        files.save(cutout_row.file, "cutout.png", ContentFile(cutout_png))
+        files.save(image.preview, "preview.webp", ContentFile(preview))
+        files.save(image.cutout_thumbnail, "cutout.webp", ContentFile(small))
+        with transaction.atomic():
+            Matte.objects.filter(image=image).delete()
+            matte_row.save()
+            Render.objects.filter(image=image, preset=CUTOUT_PRESET, export=None).delete()
+            cutout_row.save()
+            image.status = Image.Status.DONE
+            image.status_reason = ""
+            image.save(
+                update_fields=[
+                    "preview",
+                    "cutout_thumbnail",
+                    "status",
+                    "status_reason",
+                    "updated_at",
+                ]
+            )
 
 
 def _record_sending(image: Image, engine: MattingEngine) -> ApiCall:
@@ -347,16 +365,28 @@ def _record_answer(
         call.latency_ms = stats.latency_ms
         call.bytes_sent = stats.bytes_sent
         call.bytes_received = stats.bytes_received
-    call.save()
+    # The answer's fields only: the image may have been deleted during the
+    # call, and the row, whose image is now empty, must not point at it again.
+    call.save(
+        update_fields=[
+            "outcome",
+            "error",
+            "charge",
+            "http_status",
+            "latency_ms",
+            "bytes_sent",
+            "bytes_received",
+        ]
+    )
 
 
 def _requeue(
-    image: Image, reason: str, *, delay: float, reservation: Reservation | None = None
+    image: Image, reason: str, *, delay: float, slot: float | None = None, ticket: str = ""
 ) -> None:
     Image.objects.filter(pk=image.pk).update(
         status=Image.Status.QUEUED, status_reason=reason, claimed_at=None, updated_at=timezone.now()
     )
-    enqueue_processing(image.pk, delay=delay, reservation=reservation)
+    enqueue_processing(image.pk, delay=delay, slot=slot, ticket=ticket)
 
 
 def _wait_for_resume(image: Image) -> None:

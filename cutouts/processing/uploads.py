@@ -28,6 +28,7 @@ from PIL import ImageMode, UnidentifiedImageError
 from cutouts.lib import proxy
 from cutouts.models import Image, UploadBatch
 from cutouts.processing.queueing import enqueue_uploaded
+from cutouts.storage import new_files
 
 logger = logging.getLogger(__name__)
 
@@ -137,16 +138,12 @@ def image_upload(
         status=Image.Status.QUEUED,
         status_reason=QUEUED_REASON,
     )
-    try:
-        image.original.save(f"original{EXTENSIONS[checked.format]}", ContentFile(data), save=False)
-        image.thumbnail.save("thumbnail.webp", ContentFile(checked.thumbnail), save=False)
+    with new_files() as files:
+        files.save(image.original, f"original{EXTENSIONS[checked.format]}", ContentFile(data))
+        files.save(image.thumbnail, "thumbnail.webp", ContentFile(checked.thumbnail))
         with transaction.atomic():
             image.save()
             transaction.on_commit(lambda: _after_upload(image))
-    except Exception:
-        image.original.delete(save=False)
-        image.thumbnail.delete(save=False)
-        raise
     return image
 
 

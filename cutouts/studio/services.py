@@ -44,6 +44,7 @@ from cutouts.processing.queueing import (
     timed_out_after,
 )
 from cutouts.processing.uploads import EXTENSIONS, UploadRejected, check_image, format_bytes
+from cutouts.storage import new_files
 
 logger = logging.getLogger(__name__)
 
@@ -471,13 +472,14 @@ def _export_failed(export_id: int) -> None:
 
 
 def _archive(export: Export, renders: QuerySet[Render]) -> None:
-    with tempfile.TemporaryFile() as spool:
-        _write_zip(spool, renders.order_by("pk"), preset=export.preset)
-        spool.seek(0)
-        export.archive.save("export.zip", File(spool), save=False)
-    finished = Export.objects.filter(pk=export.pk, status=Export.Status.RUNNING).update(
-        status=Export.Status.DONE, archive=export.archive.name, updated_at=timezone.now()
-    )
+    with new_files() as files:
+        with tempfile.TemporaryFile() as spool:
+            _write_zip(spool, renders.order_by("pk"), preset=export.preset)
+            spool.seek(0)
+            files.save(export.archive, "export.zip", File(spool))
+        finished = Export.objects.filter(pk=export.pk, status=Export.Status.RUNNING).update(
+            status=Export.Status.DONE, archive=export.archive.name, updated_at=timezone.now()
+        )
     if not finished:
         export.archive.storage.delete(export.archive.name)
 
@@ -529,8 +531,9 @@ def backdrop_upload(*, owner: AbstractBaseUser, uploaded_file: UploadedFile) -> 
         width=checked.width,
         height=checked.height,
     )
-    backdrop.file.save(f"backdrop{EXTENSIONS[checked.format]}", ContentFile(data), save=False)
-    backdrop.save()
+    with new_files() as files:
+        files.save(backdrop.file, f"backdrop{EXTENSIONS[checked.format]}", ContentFile(data))
+        backdrop.save()
     return backdrop
 
 
