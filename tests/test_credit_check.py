@@ -83,7 +83,7 @@ def test_after_a_skipped_check_every_slot_frees_when_processing_gives_its_back(
     assert check() is False
 
     for reservation in processing:
-        limiter.give_back(reservation)
+        limiter.release(reservation.ticket)
 
     assert [limiter.try_acquire() for _ in range(LIMIT)] == [0.0] * LIMIT
 
