@@ -1,8 +1,12 @@
-"""Image bytes made on the fly, so tests need no fixture files."""
+"""Images for tests: made on the fly, or the few real photos committed under tests/data/."""
 
 import io
+from pathlib import Path
 
 from PIL import Image
+
+# Real photos with exact mattes; tests/data/README.md says where they come from.
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def gradient(size: tuple[int, int] = (64, 48), mode: str = "RGB") -> Image.Image:

@@ -7,17 +7,14 @@ import json
 import os
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.images import image_bytes
+from tests.images import DATA_DIR, image_bytes
 
-# The shared eval set sits beside the repository, as on every machine and in CI.
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "matting"
 PHOTO = image_bytes("JPEG", (64, 48), quality=90)
 ALPHA_BASE64 = "/v1.0/alpha-channel-base64"
 
@@ -51,7 +48,7 @@ def test_the_vendors_recommended_workflow_runs_unchanged(sandbox):
     # The vendor page's Python example, line for line, with the base URL swapped
     # and requests.post spelled with urllib.
     API_KEY = sandbox.key
-    orig = Image.open(f"{EVAL}/lemur_white.png").convert("RGB")
+    orig = Image.open(DATA_DIR / "lemur_white.png").convert("RGB")
     orig_w, orig_h = orig.size
     scale = min(1.0, 1024 / max(orig_w, orig_h))
     proxy = orig.resize((round(orig_w * scale), round(orig_h * scale)), Image.LANCZOS)
@@ -73,8 +70,8 @@ def test_the_vendors_recommended_workflow_runs_unchanged(sandbox):
 
 
 def test_the_matte_is_a_real_matte_of_the_image_sent(sandbox):
-    photo = Image.open(f"{EVAL}/lemur_white.png").convert("RGB").resize((512, 384))
-    truth = np.asarray(Image.open(f"{EVAL}/lemur_white_alpha.png").resize((512, 384))) >= 128
+    photo = Image.open(DATA_DIR / "lemur_white.png").convert("RGB")
+    truth = np.asarray(Image.open(DATA_DIR / "lemur_alpha.png")) >= 128
     buffer = io.BytesIO()
     photo.save(buffer, format="JPEG", quality=90)
 
