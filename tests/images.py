@@ -22,3 +22,19 @@ def image_bytes(
     buffer = io.BytesIO()
     gradient(size, mode).save(buffer, format=fmt, **save)
     return buffer.getvalue()
+
+
+def product_photo(seed: int = 0, size: tuple[int, int] = (480, 360)) -> bytes:
+    """A JPEG of a bright block on a gradient: something a matting model cuts out.
+
+    Each seed below 128 gives a block of its own colour, so different bytes.
+    """
+    width, height = size
+    picture = gradient(size)
+    picture.paste(
+        (240, 200, (40 + seed * 30) % 256),
+        (width // 4, height // 4, width * 3 // 4, height * 5 // 6),
+    )
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()

@@ -8,7 +8,8 @@ from cutouts.models import ApiCall, Export, Image, Render
 from cutouts.processing.pipeline import image_process
 from cutouts.processing.uploads import image_upload
 from cutouts.studio import services as studio
-from tests.studio_images import product_photo, work_off
+from tests.images import product_photo
+from tests.studio_images import work_off
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,5 @@
 """Pictures too costly to decode, or the pipeline could not write, are refused from the header."""
 
-import base64
 import contextlib
 import io
 import threading
@@ -13,7 +12,7 @@ from PIL import ImageChops, ImageStat
 
 from cutouts.models import Backdrop, Image
 from cutouts.processing.uploads import decode_slot
-from tests.api_calls import client_for
+from tests.api_calls import base64_body, client_for
 from tests.bombs import flat_png, png_4_000_000_by_1, png_7070_rgba, webp_16383_by_3000
 from tests.images import gradient, image_bytes
 from tests.uploading import stored_files
@@ -196,9 +195,7 @@ def _every_slot_taken() -> Iterator[None]:
     ],
 )
 def test_the_team_api_refuses_them_with_413_before_any_paid_call(alice, api, data, detail):
-    response = client_for(alice).post_json(
-        "/api/v1.0/alpha-channel-base64", {"image_base64": base64.b64encode(data).decode()}
-    )
+    response = client_for(alice).post_json("/api/v1.0/alpha-channel-base64", base64_body(data))
 
     assert response.status_code == 413
     assert detail in response.json()["detail"]

@@ -20,6 +20,11 @@ def upload(owner, name: str = "photo.jpg", data: bytes | None = None, **fields) 
     return image
 
 
+def statuses_by_name() -> dict[str, str]:
+    """Every image's status, by the name it was uploaded under."""
+    return dict(Image.objects.values_list("original_name", "status"))
+
+
 def stored_files() -> list[Path]:
     root = Path(settings.MEDIA_ROOT)
     return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []

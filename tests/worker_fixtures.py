@@ -4,7 +4,8 @@
 `make test`) around a test. `workers` starts `manage.py rqworker` processes
 and the `rqcron` scheduler against the test database, the test media folder
 and the sandbox, with short intervals so a test sees retries and sweeps in
-seconds.
+seconds. `pipeline` needs no worker: it runs each job the moment it is queued,
+in the test's own process.
 """
 
 import os
@@ -21,7 +22,8 @@ import pytest
 from django.conf import settings as django_settings
 
 from cutouts.processing.queueing import QUEUE
-from tests.sandbox_fixtures import point_at_sandbox
+from tests.api_calls import process_on_upload, use_sandbox
+from tests.sandbox_fixtures import Sandbox, point_at_sandbox
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +44,14 @@ def queue_redis():
     connection.flushdb()
     yield connection
     connection.flushdb()
+
+
+@pytest.fixture
+def pipeline(settings, sandbox: Sandbox, queue_redis) -> Sandbox:
+    """The app on the sandbox, each queued job run here the moment it is queued."""
+    use_sandbox(settings, sandbox)
+    process_on_upload(settings)
+    return sandbox
 
 
 def database_url() -> str:
