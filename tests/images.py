@@ -16,12 +16,17 @@ def gradient(size: tuple[int, int] = (64, 48), mode: str = "RGB") -> Image.Image
     return Image.merge("RGB", (across, down, Image.new("L", size, 128))).convert(mode)
 
 
+def encoded(picture: Image.Image, fmt: str, **save) -> bytes:
+    """`picture` saved as `fmt`, with Pillow's `save` options."""
+    buffer = io.BytesIO()
+    picture.save(buffer, format=fmt, **save)
+    return buffer.getvalue()
+
+
 def image_bytes(
     fmt: str = "JPEG", size: tuple[int, int] = (64, 48), mode: str = "RGB", **save
 ) -> bytes:
-    buffer = io.BytesIO()
-    gradient(size, mode).save(buffer, format=fmt, **save)
-    return buffer.getvalue()
+    return encoded(gradient(size, mode), fmt, **save)
 
 
 def product_photo(seed: int = 0, size: tuple[int, int] = (480, 360)) -> bytes:
@@ -35,6 +40,4 @@ def product_photo(seed: int = 0, size: tuple[int, int] = (480, 360)) -> bytes:
         (240, 200, (40 + seed * 30) % 256),
         (width // 4, height // 4, width * 3 // 4, height * 5 // 6),
     )
-    buffer = io.BytesIO()
-    picture.save(buffer, format="JPEG", quality=92)
-    return buffer.getvalue()
+    return encoded(picture, "JPEG", quality=92)

@@ -2,8 +2,6 @@
 a render spec slow enough to time out, and running the studio's queued jobs in the
 test's own process."""
 
-import io
-
 from django.core.files.base import ContentFile
 from PIL import Image as PILImage
 from PIL import ImageDraw
@@ -11,7 +9,7 @@ from rq import Queue, SimpleWorker
 
 from cutouts.models import Image, Matte
 from cutouts.processing.queueing import QUEUES
-from tests.images import image_bytes
+from tests.images import encoded, image_bytes
 from tests.uploading import upload
 
 # About 3.4 s of compositing at 6000 × 4500 on an idle machine: far past a 1 s time-out.
@@ -38,15 +36,14 @@ def processed(
 ) -> Image:
     """An image as processing leaves it: done, with a full-size matte."""
     image = upload(owner, name, image_bytes("JPEG", size=size), **fields)
-    buffer = io.BytesIO()
-    ellipse_matte(size).save(buffer, format="PNG")
+    matte = encoded(ellipse_matte(size), "PNG")
     Matte.objects.create(
         image=image,
-        file=ContentFile(buffer.getvalue(), name="matte.png"),
+        file=ContentFile(matte, name="matte.png"),
         engine="test",
         width=size[0],
         height=size[1],
-        byte_size=len(buffer.getvalue()),
+        byte_size=len(matte),
     )
     Image.objects.filter(pk=image.pk).update(status=Image.Status.DONE, status_reason="")
     image.refresh_from_db()
