@@ -11,7 +11,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
+from cutouts.lib import proxy
 from cutouts.lib.withoutbg.client import WithoutbgClient
+from cutouts.models import Image
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 60
@@ -107,6 +109,21 @@ def _wait_for_address(process: subprocess.Popen[bytes], out_path: Path, log_path
 def charges(sandbox: Sandbox) -> int:
     """Credits the sandbox has taken since it was last reset."""
     return sandbox.state()["charges"]
+
+
+def credit_checks(sandbox: Sandbox) -> int:
+    """Calls to the credit endpoint since the sandbox was last reset, whatever their answer."""
+    return sum(sandbox.state()["calls"].get("/available-credit", {}).values())
+
+
+def mattes_made_beforehand(sandbox: Sandbox, images: Iterable[Image]) -> None:
+    """Have the sandbox's model make these images' mattes now, then reset it: a later call
+    for them is answered (and charged) at once, however slow the reply is made."""
+    with WithoutbgClient(sandbox.base_url, sandbox.key) as client:
+        for image in images:
+            with image.original.open("rb") as stored:
+                client.alpha_matte_base64(proxy.build_proxy(stored.read()).jpeg)
+    sandbox.reset()
 
 
 def point_at_sandbox(settings, sandbox: Sandbox) -> None:

@@ -10,15 +10,13 @@ import pytest
 from django.utils import timezone
 from PIL import Image as PILImage
 
-from cutouts.lib import proxy
-from cutouts.lib.withoutbg.client import WithoutbgClient
 from cutouts.models import ApiCall, Image
 from cutouts.processing import sweeper
 from cutouts.processing.pipeline import image_process
 from cutouts.processing.retrying import image_retry
 from tests.images import product_photo
 from tests.ledger import spend
-from tests.sandbox_fixtures import charges
+from tests.sandbox_fixtures import charges, mattes_made_beforehand
 from tests.uploading import upload
 
 SIZE = (800, 600)
@@ -86,18 +84,9 @@ def test_a_paid_reply_with_nothing_usable_is_kept_and_the_new_call_is_a_second_c
     assert charges(api) == spend() == 2
 
 
-def matte_made_beforehand(sandbox, image: Image) -> None:
-    """Have the sandbox's model make this image's matte now, so its later answer is quick."""
-    with image.original.open("rb") as stored:
-        sent = proxy.build_proxy(stored.read()).jpeg
-    with WithoutbgClient(sandbox.base_url, sandbox.key) as client:
-        client.alpha_matte_base64(sent)
-    sandbox.reset()
-
-
 def test_an_answer_past_the_time_out_is_on_the_ledger_as_maybe_charged(api, alice, settings):
     image = upload(alice, "p.jpg", product_photo(3, SIZE))
-    matte_made_beforehand(api, image)
+    mattes_made_beforehand(api, [image])
     settings.WITHOUTBG_TIMEOUT = 2
     api.inject(slow=1, slow_seconds=30)
 

@@ -8,24 +8,14 @@ the ledger's charged and maybe-charged calls add up to the sandbox's charges.
 
 from collections import Counter
 
-from cutouts.lib import proxy
-from cutouts.lib.withoutbg.client import WithoutbgClient
 from cutouts.models import ApiCall, Image
 from tests.images import product_photo
 from tests.ledger import spend
+from tests.sandbox_fixtures import mattes_made_beforehand
 from tests.uploading import upload
 from tests.worker_fixtures import wait_until
 
 PAID = [ApiCall.Charge.CHARGED, ApiCall.Charge.MAYBE]
-
-
-def mattes_made_beforehand(sandbox, images: list[Image]) -> None:
-    """Have the sandbox's model make these mattes now, so a slow reply is charged at once."""
-    with WithoutbgClient(sandbox.base_url, sandbox.key) as client:
-        for image in images:
-            with image.original.open("rb") as stored:
-                client.alpha_matte_base64(proxy.build_proxy(stored.read()).jpeg)
-    sandbox.reset()
 
 
 def settled() -> bool:
