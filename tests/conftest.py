@@ -5,9 +5,6 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from cutouts.models import Image
-from cutouts.studio import services as studio
-
 # Tests empty the Redis database they use, so they never use the app's own:
 # the same server as REDIS_URL, database TEST_REDIS_DB (15). Worker processes
 # started by tests are given this URL too.
@@ -67,18 +64,6 @@ def bob_client(bob):
 @pytest.fixture
 def admin_client_(admin_user):
     return _client_for(admin_user)
-
-
-@pytest.fixture
-def export(queue_redis, django_capture_on_commit_callbacks):
-    """export_create, with its after-commit queueing run as a real commit would."""
-
-    def _export(user, images, preset="amazon-main") -> studio.ExportCreated:
-        chosen = Image.objects.filter(pk__in=[image.pk for image in images])
-        with django_capture_on_commit_callbacks(execute=True):
-            return studio.export_create(user=user, images=chosen, preset=preset)
-
-    return _export
 
 
 @pytest.fixture(autouse=True)
