@@ -28,7 +28,7 @@ def api(api, settings):
     return api
 
 
-def ledger(image: Image) -> list[tuple[str, str]]:
+def ledger_of(image: Image) -> list[tuple[str, str]]:
     return list(image.api_calls.order_by("pk").values_list("outcome", "charge"))
 
 
@@ -52,7 +52,7 @@ def test_a_malformed_matte_is_salvaged_for_one_credit(api, alice, kind):
     assert image.status == Image.Status.DONE
     assert PILImage.open(image.matte.file).size == SIZE
     assert charges(api) == 1
-    assert ledger(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)]
+    assert ledger_of(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)]
     assert image.api_calls.get().error.startswith("Salvaged from a malformed reply")
     assert spend() == 1
 
@@ -77,7 +77,7 @@ def test_a_paid_reply_with_nothing_usable_is_kept_and_the_new_call_is_a_second_c
 
     image.refresh_from_db()
     assert image.status == Image.Status.DONE
-    assert ledger(image) == [
+    assert ledger_of(image) == [
         (ApiCall.Outcome.ERROR, ApiCall.Charge.CHARGED),
         (ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED),
     ]
@@ -101,7 +101,7 @@ def test_an_answer_past_the_time_out_is_on_the_ledger_as_maybe_charged(api, alic
 
     image.refresh_from_db()
     assert image.status == Image.Status.DONE
-    assert ledger(image)[-1] == (ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)
+    assert ledger_of(image)[-1] == (ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)
     # The vendor charged the answer nobody heard: spend says so.
     assert charges(api) == spend() == 2
 
@@ -126,7 +126,7 @@ def test_an_admin_retry_after_a_failure_past_the_answer_uses_the_kept_answer(
     image.refresh_from_db()
     assert image.status == Image.Status.DONE
     assert charges(api) == spend() == 1
-    assert ledger(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)]
+    assert ledger_of(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)]
 
 
 def test_the_sweepers_rerun_after_a_worker_died_past_the_answer_uses_the_kept_answer(
@@ -155,5 +155,5 @@ def test_the_offline_model_is_free(api, alice, settings):
 
     image_process(image_id=image.pk)
 
-    assert ledger(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.FREE)]
+    assert ledger_of(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.FREE)]
     assert spend() == 0
