@@ -27,7 +27,7 @@ def settled() -> bool:
 def test_the_ledger_spend_equals_the_vendors_charges_over_a_faulty_batch(workers, sandbox, alice):
     workers.env["WITHOUTBG_TIMEOUT"] = "3"
     # Uploaded before any worker runs, so the sandbox can make their mattes first.
-    images = [upload(alice, f"p{seed}.jpg", product_photo(seed)) for seed in range(10)]
+    images = [upload(alice, f"p{seed}.jpg", product_photo(seed, (240, 180))) for seed in range(10)]
     mattes_made_beforehand(sandbox, images)
     # Two replies with a matte in them, two with nothing usable, one too late.
     sandbox.inject(
@@ -54,7 +54,7 @@ def test_the_ledger_spend_equals_the_vendors_charges_over_a_faulty_batch(workers
 
 
 def test_a_call_whose_worker_was_killed_is_on_the_ledger_as_maybe_charged(workers, sandbox, alice):
-    image = upload(alice, "p42.jpg", product_photo(42))
+    image = upload(alice, "p42.jpg", product_photo(42, (240, 180)))
     mattes_made_beforehand(sandbox, [image])
     # Charged at once, answered a minute later: the worker is killed meanwhile.
     sandbox.inject(slow=1, slow_seconds=60)

@@ -27,7 +27,7 @@ def test_an_upload_is_processed_while_long_renders_run(workers, alice, settings)
     )
     renders = [studio.render_create(image=i, spec_or_preset=SLOW_SPEC, user=alice) for i in big]
 
-    image = upload(alice, data=product_photo(1))
+    image = upload(alice, data=product_photo(1, (240, 180)))
 
     wait_until(
         lambda: Image.objects.get(pk=image.pk).status == Image.Status.DONE,
