@@ -5,6 +5,7 @@ answer it returns has been searched, headers and body, for the withoutbg key
 the server holds (settings.WITHOUTBG_API_KEY): it must never leave the server.
 """
 
+import base64
 import io
 from collections.abc import Iterable
 
@@ -51,6 +52,11 @@ class ApiClient:
             response.content_bytes = response.content
         assert_no_team_key(response.items(), response.content_bytes)
         return response
+
+
+def base64_body(data: bytes) -> dict[str, str]:
+    """The JSON body of the base64 endpoints, the vendor's and ours: the image as base64."""
+    return {"image_base64": base64.b64encode(data).decode()}
 
 
 def client_for(user, name: str = "Script") -> ApiClient:

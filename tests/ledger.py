@@ -1,7 +1,11 @@
-"""Ledger rows, credit snapshots and images dated in the past, for the dashboard's tests."""
+"""Ledger rows, credit snapshots and images dated in the past, for the dashboard's tests,
+and the spend the dashboard counts from them."""
 
 from datetime import datetime
 
+from django.utils import timezone
+
+from cutouts.dashboard import selectors as dashboard
 from cutouts.models import ApiCall, CreditSnapshot, Image
 
 ENDPOINT = "/v1.0/alpha-channel-base64"
@@ -56,3 +60,9 @@ def image_row(
     Image.objects.filter(pk=image.pk).update(created_at=at, updated_at=at)
     image.refresh_from_db()
     return image
+
+
+def spend() -> int:
+    """Credits spent in the last day, as the dashboard counts them from the ledger."""
+    period = dashboard.period_last_days(days=1, now=timezone.now())
+    return dashboard.usage(period=period).total.credits_spent

@@ -1,13 +1,11 @@
 """Give an image what processing leaves behind, without calling any API."""
 
-import io
-
 from django.core.files.base import ContentFile
 from PIL import Image as PILImage
 
 from cutouts.lib.presets import CUTOUT_PRESET
 from cutouts.models import Image, Matte, Render
-from tests.images import gradient
+from tests.images import encoded, gradient
 
 
 def finish(image: Image) -> Render:
@@ -19,7 +17,7 @@ def finish(image: Image) -> Render:
     cutout.putalpha(matte)
     Matte.objects.create(
         image=image,
-        file=ContentFile(_encode(matte, "PNG"), name="matte.png"),
+        file=ContentFile(encoded(matte, "PNG"), name="matte.png"),
         engine="test",
         width=size[0],
         height=size[1],
@@ -29,24 +27,18 @@ def finish(image: Image) -> Render:
         image=image,
         preset=CUTOUT_PRESET,
         spec={"preset": CUTOUT_PRESET},
-        file=ContentFile(_encode(cutout, "PNG"), name="cutout.png"),
+        file=ContentFile(encoded(cutout, "PNG"), name="cutout.png"),
         format="PNG",
         width=size[0],
         height=size[1],
     )
-    image.preview.save("preview.webp", ContentFile(_encode(cutout, "WEBP")), save=False)
+    image.preview.save("preview.webp", ContentFile(encoded(cutout, "WEBP")), save=False)
     small = cutout.copy()
     small.thumbnail((64, 64))
-    image.cutout_thumbnail.save("cutout.webp", ContentFile(_encode(small, "WEBP")), save=False)
+    image.cutout_thumbnail.save("cutout.webp", ContentFile(encoded(small, "WEBP")), save=False)
     image.status = Image.Status.DONE
     image.status_reason = ""
     image.save(
         update_fields=["preview", "cutout_thumbnail", "status", "status_reason", "updated_at"]
     )
     return render
-
-
-def _encode(picture: PILImage.Image, fmt: str) -> bytes:
-    buffer = io.BytesIO()
-    picture.save(buffer, format=fmt)
-    return buffer.getvalue()

@@ -1,7 +1,8 @@
 """The `sandbox` fixture: the withoutbg sandbox API, a real server on a real socket.
 
 `python manage.py withoutbg_sandbox` runs once per test session on a free
-port; every test that asks for `sandbox` gets it freshly reset.
+port; every test that asks for `sandbox` gets it freshly reset. `withoutbg`
+is our client of the vendor's API, talking to it; `api` points the app at it.
 """
 
 import os
@@ -10,13 +11,17 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from cutouts.lib import proxy
+from cutouts.lib.withoutbg.client import WithoutbgClient
+from cutouts.models import Image
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 60
@@ -82,6 +87,13 @@ def sandbox(sandbox_server: Sandbox) -> Sandbox:
     return sandbox_server
 
 
+@pytest.fixture
+def withoutbg(sandbox: Sandbox) -> Iterator[WithoutbgClient]:
+    """The withoutbg client on the sandbox, its time-outs long enough for a busy machine."""
+    with WithoutbgClient(sandbox.base_url, sandbox.key, timeout=20, credit_timeout=20) as client:
+        yield client
+
+
 def _wait_for_address(process: subprocess.Popen[bytes], out_path: Path, log_path: Path) -> str:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -92,6 +104,26 @@ def _wait_for_address(process: subprocess.Popen[bytes], out_path: Path, log_path
             pytest.fail(f"The withoutbg sandbox did not start:\n{log_path.read_text()}")
         time.sleep(0.05)
     pytest.fail(f"The withoutbg sandbox gave no address in {START_TIMEOUT_SECONDS} s")
+
+
+def charges(sandbox: Sandbox) -> int:
+    """Credits the sandbox has taken since it was last reset."""
+    return sandbox.state()["charges"]
+
+
+def credit_checks(sandbox: Sandbox) -> int:
+    """Calls to the credit endpoint since the sandbox was last reset, whatever their answer."""
+    return sum(sandbox.state()["calls"].get("/available-credit", {}).values())
+
+
+def mattes_made_beforehand(sandbox: Sandbox, images: Iterable[Image]) -> None:
+    """Have the sandbox's model make these images' mattes now, then reset it: a later call
+    for them is answered (and charged) at once, however slow the reply is made."""
+    with WithoutbgClient(sandbox.base_url, sandbox.key) as client:
+        for image in images:
+            with image.original.open("rb") as stored:
+                client.alpha_matte_base64(proxy.build_proxy(stored.read()).jpeg)
+    sandbox.reset()
 
 
 def point_at_sandbox(settings, sandbox: Sandbox) -> None:

@@ -7,6 +7,7 @@ import pytest
 from cutouts.models import CreditSnapshot
 from cutouts.processing.queueing import get_limiter
 from tests.api_calls import client_for, use_sandbox
+from tests.sandbox_fixtures import credit_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -17,10 +18,6 @@ CREDIT = "/api/available-credit"
 def vendor(settings, sandbox, queue_redis):
     use_sandbox(settings, sandbox)
     return sandbox
-
-
-def _credit_checks(sandbox) -> int:
-    return sum(sandbox.state()["calls"].get("/available-credit", {}).values())
 
 
 def test_it_answers_exactly_as_the_vendor_does(alice, vendor):
@@ -43,7 +40,7 @@ def test_a_balance_checked_within_the_minute_is_reused(alice, vendor):
     for _ in range(5):
         assert api.get(CREDIT).json()["credit"] == 100
 
-    assert _credit_checks(vendor) == 1
+    assert credit_checks(vendor) == 1
     assert CreditSnapshot.objects.count() == 1
 
 
@@ -56,7 +53,7 @@ def test_with_no_free_slot_it_gives_the_last_known_balance(alice, vendor, settin
     response = client_for(alice).get(CREDIT)
 
     assert response.json() == {"credit": 42, "expiration_date": None}
-    assert _credit_checks(vendor) == 0
+    assert credit_checks(vendor) == 0
 
 
 def test_with_no_free_slot_and_nothing_known_it_gets_429(alice, vendor, settings):

@@ -1,13 +1,12 @@
 """Bad requests get the vendor's status codes and bodies, never a 500, and leave nothing behind."""
 
-import base64
 import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cutouts.models import Image
-from tests.api_calls import client_for
+from tests.api_calls import base64_body, client_for
 from tests.images import image_bytes
 from tests.uploading import stored_files
 
@@ -29,14 +28,11 @@ TRUNCATED_JPEG = image_bytes("JPEG", size=(200, 150))[:600]
 
 
 @pytest.fixture
-def api(alice):
+def alice_api(alice):
+    """Alice's token client. Every call here is refused, so none may leave an image or a file."""
     yield client_for(alice)
     assert not Image.objects.exists()
     assert stored_files() == []
-
-
-def _b64(data: bytes) -> dict[str, str]:
-    return {"image_base64": base64.b64encode(data).decode()}
 
 
 @pytest.mark.parametrize("path", BASE64_CALLS)
@@ -57,16 +53,16 @@ def _b64(data: bytes) -> dict[str, str]:
         ),
     ],
 )
-def test_a_bad_json_body_gets_the_vendors_answer(api, path, body, status, detail):
-    response = api.post_raw(path, body.encode(), "application/json")
+def test_a_bad_json_body_gets_the_vendors_answer(alice_api, path, body, status, detail):
+    response = alice_api.post_raw(path, body.encode(), "application/json")
 
     assert response.status_code == status
     assert response.json() == {"detail": detail}
 
 
 @pytest.mark.parametrize("path", BASE64_CALLS)
-def test_base64_of_something_not_an_image_gets_415(api, path):
-    response = api.post_json(path, _b64(b"%PDF-1.7 not a picture"))
+def test_base64_of_something_not_an_image_gets_415(alice_api, path):
+    response = alice_api.post_json(path, base64_body(b"%PDF-1.7 not a picture"))
 
     assert response.status_code == 415
     assert response.json() == {"detail": UNSUPPORTED}
@@ -74,67 +70,69 @@ def test_base64_of_something_not_an_image_gets_415(api, path):
 
 @pytest.mark.parametrize("path", BASE64_CALLS)
 @pytest.mark.parametrize("data", [b"", TRUNCATED_JPEG], ids=["empty", "truncated"])
-def test_base64_of_a_damaged_or_empty_image_gets_422(api, path, data):
-    response = api.post_json(path, _b64(data))
+def test_base64_of_a_damaged_or_empty_image_gets_422(alice_api, path, data):
+    response = alice_api.post_json(path, base64_body(data))
 
     assert response.status_code == 422
     assert isinstance(response.json()["detail"], str)
 
 
 @pytest.mark.parametrize("path", BASE64_CALLS)
-def test_base64_of_more_than_10_mb_gets_413(api, path):
-    response = api.post_json(path, _b64(b"\xff\xd8\xff" + os.urandom(10 * 2**20)))
+def test_base64_of_more_than_10_mb_gets_413(alice_api, path):
+    response = alice_api.post_json(path, base64_body(b"\xff\xd8\xff" + os.urandom(10 * 2**20)))
 
     assert response.status_code == 413
     assert response.json() == {"detail": TOO_LARGE}
 
 
-def test_base64_under_10_mb_is_read_though_longer_than_djangos_form_limit(api, settings):
+def test_base64_under_10_mb_is_read_though_longer_than_djangos_form_limit(alice_api, settings):
     # 9 MB grows to 12 MB in base64, over DATA_UPLOAD_MAX_MEMORY_SIZE (11 MB).
-    body = _b64(b"%PDF" + os.urandom(9 * 2**20))
+    body = base64_body(b"%PDF" + os.urandom(9 * 2**20))
     assert len(body["image_base64"]) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
-    response = api.post_json(BASE64_CALLS[0], body)
+    response = alice_api.post_json(BASE64_CALLS[0], body)
 
     assert response.status_code == 415
 
 
 @pytest.mark.parametrize("path", BASE64_CALLS + FILE_CALLS)
-def test_a_far_too_large_body_is_refused_unread(api, path):
-    response = api.post_raw(path, b"x" * (41 * 2**20), "application/json")
+def test_a_far_too_large_body_is_refused_unread(alice_api, path):
+    response = alice_api.post_raw(path, b"x" * (41 * 2**20), "application/json")
 
     assert response.status_code == 413
     assert response.json() == {"detail": TOO_LARGE}
 
 
-def test_too_many_pixels_gets_413(api, settings):
+def test_too_many_pixels_gets_413(alice_api, settings):
     settings.UPLOAD_MAX_PIXELS = 100 * 100
 
-    response = api.post_json(BASE64_CALLS[0], _b64(image_bytes("PNG", size=(200, 150))))
+    response = alice_api.post_json(
+        BASE64_CALLS[0], base64_body(image_bytes("PNG", size=(200, 150)))
+    )
 
     assert response.status_code == 413
     assert "megapixels" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("path", FILE_CALLS)
-def test_a_form_without_a_file_gets_the_vendors_422(api, path):
-    response = api.post(path, {"image": SimpleUploadedFile("a.jpg", image_bytes())})
+def test_a_form_without_a_file_gets_the_vendors_422(alice_api, path):
+    response = alice_api.post(path, {"image": SimpleUploadedFile("a.jpg", image_bytes())})
 
     assert response.status_code == 422
     assert response.json() == {"detail": MISSING_FILE}
 
 
 @pytest.mark.parametrize("path", FILE_CALLS)
-def test_a_json_body_instead_of_a_form_gets_422(api, path):
-    response = api.post_json(path, _b64(image_bytes()))
+def test_a_json_body_instead_of_a_form_gets_422(alice_api, path):
+    response = alice_api.post_json(path, base64_body(image_bytes()))
 
     assert response.status_code == 422
     assert response.json() == {"detail": MISSING_FILE}
 
 
 @pytest.mark.parametrize("path", FILE_CALLS)
-def test_a_broken_form_gets_400(api, path):
-    response = api.post_raw(path, b"--x\r\nnonsense", "multipart/form-data; boundary=")
+def test_a_broken_form_gets_400(alice_api, path):
+    response = alice_api.post_raw(path, b"--x\r\nnonsense", "multipart/form-data; boundary=")
 
     assert response.status_code == 400
     assert response.json()["detail"].startswith("Validation Error")
@@ -146,18 +144,18 @@ def test_a_broken_form_gets_400(api, path):
     [(b"<html><body>hi</body></html>", 415), (TRUNCATED_JPEG, 422), (b"", 422)],
     ids=["html", "truncated", "empty"],
 )
-def test_a_bad_file_gets_the_vendors_code(api, path, data, status):
-    response = api.post(path, {"file": SimpleUploadedFile("input.jpg", data)})
+def test_a_bad_file_gets_the_vendors_code(alice_api, path, data, status):
+    response = alice_api.post(path, {"file": SimpleUploadedFile("input.jpg", data)})
 
     assert response.status_code == status
     assert isinstance(response.json()["detail"], str)
 
 
 @pytest.mark.parametrize("path", FILE_CALLS)
-def test_a_file_over_10_mb_gets_413(api, path):
+def test_a_file_over_10_mb_gets_413(alice_api, path):
     big = SimpleUploadedFile("input.jpg", b"\xff\xd8\xff" + os.urandom(10 * 2**20))
 
-    response = api.post(path, {"file": big})
+    response = alice_api.post(path, {"file": big})
 
     assert response.status_code == 413
     assert response.json() == {"detail": TOO_LARGE}

@@ -13,7 +13,8 @@ EXAMPLE = 'Send a JSON object, like {"preset": "amazon-main"}.'
 
 
 @pytest.fixture
-def api(alice):
+def alice_api(alice):
+    """Alice's token client. Every body here is refused, so none may make a render."""
     yield client_for(alice)
     assert not Render.objects.exists()
 
@@ -34,10 +35,10 @@ def api(alice):
         ('{"preset": {"slug": "x"}}', 'Name a preset: {"preset": "<slug>"} (see /presets).'),
     ],
 )
-def test_a_bad_render_body_gets_400_with_the_reason(api, alice, body, detail):
+def test_a_bad_render_body_gets_400_with_the_reason(alice_api, alice, body, detail):
     image = processed(alice)
 
-    response = api.post_raw(
+    response = alice_api.post_raw(
         f"/api/cutouts/v1/images/{image.pk}/renders", body.encode(), "application/json"
     )
 

@@ -4,14 +4,19 @@ Every ApiClient answer is searched for the key, headers and body (tests/api_call
 in every API test; here each kind of answer is made once with the key set.
 """
 
-import base64
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cutouts.models import CreditSnapshot, Image, ProcessingState
-from tests.api_calls import TEAM_KEY, ApiClient, client_for, process_on_upload, use_sandbox
-from tests.studio_images import product_photo
+from tests.api_calls import (
+    TEAM_KEY,
+    ApiClient,
+    base64_body,
+    client_for,
+    process_on_upload,
+    use_sandbox,
+)
+from tests.images import product_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,9 +27,7 @@ def test_no_answer_carries_the_team_key(alice, settings, sandbox, queue_redis):
     api = client_for(alice)
     photo = product_photo(seed=9)
     answers = [
-        api.post_json(
-            "/api/v1.0/alpha-channel-base64", {"image_base64": base64.b64encode(photo).decode()}
-        ),
+        api.post_json("/api/v1.0/alpha-channel-base64", base64_body(photo)),
         api.post(
             "/api/v1.0/image-without-background", {"file": SimpleUploadedFile("a.jpg", photo)}
         ),
@@ -62,7 +65,7 @@ def test_no_answer_carries_the_team_key(alice, settings, sandbox, queue_redis):
     refused = [
         api.post_json(
             "/api/v1.0/alpha-channel-base64",
-            {"image_base64": base64.b64encode(product_photo(seed=10)).decode()},
+            base64_body(product_photo(seed=10)),
         ),
         api.get("/api/available-credit"),
     ]

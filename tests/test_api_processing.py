@@ -14,26 +14,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 
 from cutouts.models import ApiCall, Image
-from tests.api_calls import client_for, opened, process_on_upload, use_sandbox
-from tests.studio_images import product_photo
+from tests.api_calls import base64_body, client_for, opened
+from tests.images import product_photo
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def pipeline(settings, sandbox, queue_redis):
-    use_sandbox(settings, sandbox)
-    process_on_upload(settings)
-    return sandbox
-
-
-def _b64(data: bytes) -> dict[str, str]:
-    return {"image_base64": base64.b64encode(data).decode()}
+# Every test here runs the team API's pipeline, jobs and all, on the sandbox.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("pipeline")]
 
 
 def test_the_alpha_matte_comes_back_as_base64_at_the_size_sent(alice):
     response = client_for(alice).post_json(
-        "/api/v1.0/alpha-channel-base64", _b64(product_photo(size=(640, 480)))
+        "/api/v1.0/alpha-channel-base64", base64_body(product_photo(size=(640, 480)))
     )
 
     assert response.status_code == 200
@@ -44,7 +34,7 @@ def test_the_alpha_matte_comes_back_as_base64_at_the_size_sent(alice):
 
 def test_the_cutout_comes_back_as_a_base64_rgba_png_at_the_size_sent(alice):
     response = client_for(alice).post_json(
-        "/api/v1.0/image-without-background-base64", _b64(product_photo(size=(500, 400)))
+        "/api/v1.0/image-without-background-base64", base64_body(product_photo(size=(500, 400)))
     )
 
     assert response.status_code == 200
@@ -86,13 +76,13 @@ def test_a_base64_image_is_named_after_the_api_and_its_format(alice):
     buffer = io.BytesIO()
     PILImage.new("RGB", (64, 48), (200, 30, 30)).save(buffer, format="PNG")
 
-    client_for(alice).post_json("/api/v1.0/alpha-channel-base64", _b64(buffer.getvalue()))
+    client_for(alice).post_json("/api/v1.0/alpha-channel-base64", base64_body(buffer.getvalue()))
 
     assert Image.objects.get().original_name == "api-upload.png"
 
 
 def test_the_call_is_in_the_ledger_under_the_caller(alice, pipeline):
-    client_for(alice).post_json("/api/v1.0/alpha-channel-base64", _b64(product_photo()))
+    client_for(alice).post_json("/api/v1.0/alpha-channel-base64", base64_body(product_photo()))
 
     call = ApiCall.objects.get()
     assert (call.user, call.outcome, call.http_status) == (alice, "success", 200)
@@ -101,9 +91,11 @@ def test_the_call_is_in_the_ledger_under_the_caller(alice, pipeline):
 
 def test_the_same_bytes_again_cost_no_credit(alice, bob, pipeline):
     data = product_photo(seed=3)
-    first = client_for(alice).post_json("/api/v1.0/alpha-channel-base64", _b64(data))
+    first = client_for(alice).post_json("/api/v1.0/alpha-channel-base64", base64_body(data))
 
-    again = client_for(bob).post_json("/api/v1.0/image-without-background-base64", _b64(data))
+    again = client_for(bob).post_json(
+        "/api/v1.0/image-without-background-base64", base64_body(data)
+    )
 
     assert again.status_code == 200
     assert pipeline.state()["charges"] == 1

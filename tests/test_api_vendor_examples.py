@@ -19,8 +19,8 @@ from PIL import Image as PILImage
 
 from cutouts.models import ApiCall, Image
 from cutouts.teamapi.tokens import token_create
-from tests.api_calls import assert_no_team_key
-from tests.studio_images import product_photo
+from tests.api_calls import assert_no_team_key, base64_body
+from tests.images import product_photo
 
 EXAMPLES = Path(__file__).parent / "vendor_examples"
 VENDOR_BASE_URL = "https://api.withoutbg.com"
@@ -127,10 +127,9 @@ def test_the_node_examples_and_the_browser_examples_backend_route_work(integrato
     try:
         address = backend.stdout.readline().strip()
         # What the browser example sends: the picked file as raw base64, no key.
-        image_base64 = base64.b64encode(product_photo(seed=6)).decode()
         response = httpx.post(
             f"{address}/api/remove-background",
-            json={"image_base64": image_base64},
+            json=base64_body(product_photo(seed=6)),
             timeout=TIMEOUT,
         )
     finally:

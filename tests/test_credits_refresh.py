@@ -8,14 +8,11 @@ from cutouts import jobs
 from cutouts.models import CreditSnapshot, ProcessingState
 from cutouts.processing.credits import credits_refresh
 from cutouts.processing.queueing import get_limiter
+from tests.sandbox_fixtures import credit_checks
 
 pytestmark = pytest.mark.django_db
 
 CLOSED_PORT_URL = "http://127.0.0.1:9"
-
-
-def credit_checks(sandbox) -> int:
-    return sum(sandbox.state()["calls"].get("/available-credit", {}).values())
 
 
 def test_it_keeps_the_balance_and_expiry_the_api_reports(api):

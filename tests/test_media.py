@@ -8,10 +8,6 @@ from tests.uploading import upload
 pytestmark = pytest.mark.django_db
 
 
-def _body(response) -> bytes:
-    return b"".join(response.streaming_content)
-
-
 @pytest.mark.parametrize(
     ("fmt", "content_type"),
     [
@@ -34,7 +30,7 @@ def test_it_serves_the_original_bytes_with_their_content_type(
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
     assert response["Content-Length"] == str(len(data))
-    assert _body(response) == data
+    assert response.getvalue() == data
 
 
 def test_it_shows_the_original_inline_under_its_own_name(alice_client, alice):
@@ -71,7 +67,7 @@ def test_it_serves_the_thumbnail_as_webp(alice_client, alice):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/webp"
     assert response["Content-Disposition"] == 'inline; filename="cat-thumbnail.webp"'
-    assert _body(response)[8:12] == b"WEBP"
+    assert response.getvalue()[8:12] == b"WEBP"
 
 
 @pytest.mark.parametrize("suffix", ["original/", "original/?download=1", "thumbnail/"])

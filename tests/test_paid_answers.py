@@ -7,19 +7,19 @@ batch through real workers is in test_paid_calls.py.
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image as PILImage
 
-from cutouts.dashboard import selectors as dashboard
-from cutouts.lib import proxy
-from cutouts.lib.withoutbg.client import WithoutbgClient
 from cutouts.models import ApiCall, Image
 from cutouts.processing import sweeper
 from cutouts.processing.pipeline import image_process
 from cutouts.processing.retrying import image_retry
-from cutouts.processing.uploads import image_upload
-from tests.test_pipeline import photo
+from tests.images import product_photo
+from tests.ledger import spend
+from tests.sandbox_fixtures import charges, mattes_made_beforehand
+from tests.uploading import upload
+
+SIZE = (800, 600)
 
 
 @pytest.fixture
@@ -28,22 +28,8 @@ def api(api, settings):
     return api
 
 
-def upload(owner, seed: int) -> Image:
-    data = photo(seed, size=(800, 600))
-    return image_upload(owner=owner, batch=None, uploaded_file=SimpleUploadedFile("p.jpg", data))
-
-
-def charges(sandbox) -> int:
-    return sandbox.state()["charges"]
-
-
-def ledger(image: Image) -> list[tuple[str, str]]:
+def ledger_of(image: Image) -> list[tuple[str, str]]:
     return list(image.api_calls.order_by("pk").values_list("outcome", "charge"))
-
-
-def spend() -> int:
-    now = timezone.now()
-    return dashboard.usage(period=dashboard.period_last_days(days=1, now=now)).total.credits_spent
 
 
 def block_matte_storage(settings) -> None:
@@ -58,15 +44,15 @@ def unblock_matte_storage(settings) -> None:
 @pytest.mark.parametrize("kind", ["wrong_size", "not_png", "not_one_channel"])
 def test_a_malformed_matte_is_salvaged_for_one_credit(api, alice, kind):
     api.inject(malformed=1, malformed_kind=kind)
-    image = upload(alice, 1)
+    image = upload(alice, "p.jpg", product_photo(1, SIZE))
 
     image_process(image_id=image.pk)
 
     image.refresh_from_db()
     assert image.status == Image.Status.DONE
-    assert PILImage.open(image.matte.file).size == (800, 600)
+    assert PILImage.open(image.matte.file).size == SIZE
     assert charges(api) == 1
-    assert ledger(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)]
+    assert ledger_of(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)]
     assert image.api_calls.get().error.startswith("Salvaged from a malformed reply")
     assert spend() == 1
 
@@ -76,7 +62,7 @@ def test_a_paid_reply_with_nothing_usable_is_kept_and_the_new_call_is_a_second_c
     api, alice, queue_redis, kind
 ):
     api.inject(malformed=1, malformed_kind=kind)
-    image = upload(alice, 2)
+    image = upload(alice, "p.jpg", product_photo(2, SIZE))
 
     image_process(image_id=image.pk)
 
@@ -91,25 +77,16 @@ def test_a_paid_reply_with_nothing_usable_is_kept_and_the_new_call_is_a_second_c
 
     image.refresh_from_db()
     assert image.status == Image.Status.DONE
-    assert ledger(image) == [
+    assert ledger_of(image) == [
         (ApiCall.Outcome.ERROR, ApiCall.Charge.CHARGED),
         (ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED),
     ]
     assert charges(api) == spend() == 2
 
 
-def matte_made_beforehand(sandbox, image: Image) -> None:
-    """Have the sandbox's model make this image's matte now, so its later answer is quick."""
-    with image.original.open("rb") as stored:
-        sent = proxy.build_proxy(stored.read()).jpeg
-    with WithoutbgClient(sandbox.base_url, sandbox.key) as client:
-        client.alpha_matte_base64(sent)
-    sandbox.reset()
-
-
 def test_an_answer_past_the_time_out_is_on_the_ledger_as_maybe_charged(api, alice, settings):
-    image = upload(alice, 3)
-    matte_made_beforehand(api, image)
+    image = upload(alice, "p.jpg", product_photo(3, SIZE))
+    mattes_made_beforehand(api, [image])
     settings.WITHOUTBG_TIMEOUT = 2
     api.inject(slow=1, slow_seconds=30)
 
@@ -124,7 +101,7 @@ def test_an_answer_past_the_time_out_is_on_the_ledger_as_maybe_charged(api, alic
 
     image.refresh_from_db()
     assert image.status == Image.Status.DONE
-    assert ledger(image)[-1] == (ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)
+    assert ledger_of(image)[-1] == (ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)
     # The vendor charged the answer nobody heard: spend says so.
     assert charges(api) == spend() == 2
 
@@ -132,7 +109,7 @@ def test_an_answer_past_the_time_out_is_on_the_ledger_as_maybe_charged(api, alic
 def test_an_admin_retry_after_a_failure_past_the_answer_uses_the_kept_answer(
     api, alice, settings, queue_redis, django_capture_on_commit_callbacks
 ):
-    image = upload(alice, 4)
+    image = upload(alice, "p.jpg", product_photo(4, SIZE))
     block_matte_storage(settings)
     with pytest.raises(OSError):
         image_process(image_id=image.pk)
@@ -149,13 +126,13 @@ def test_an_admin_retry_after_a_failure_past_the_answer_uses_the_kept_answer(
     image.refresh_from_db()
     assert image.status == Image.Status.DONE
     assert charges(api) == spend() == 1
-    assert ledger(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)]
+    assert ledger_of(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.CHARGED)]
 
 
 def test_the_sweepers_rerun_after_a_worker_died_past_the_answer_uses_the_kept_answer(
     api, alice, settings
 ):
-    image = upload(alice, 5)
+    image = upload(alice, "p.jpg", product_photo(5, SIZE))
     block_matte_storage(settings)
     with pytest.raises(OSError):
         image_process(image_id=image.pk)
@@ -174,9 +151,9 @@ def test_the_sweepers_rerun_after_a_worker_died_past_the_answer_uses_the_kept_an
 
 def test_the_offline_model_is_free(api, alice, settings):
     settings.MATTING_ENGINE = "local"
-    image = upload(alice, 6)
+    image = upload(alice, "p.jpg", product_photo(6, SIZE))
 
     image_process(image_id=image.pk)
 
-    assert ledger(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.FREE)]
+    assert ledger_of(image) == [(ApiCall.Outcome.SUCCESS, ApiCall.Charge.FREE)]
     assert spend() == 0

@@ -8,34 +8,14 @@ the ledger's charged and maybe-charged calls add up to the sandbox's charges.
 
 from collections import Counter
 
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
-
-from cutouts.dashboard import selectors as dashboard
-from cutouts.lib import proxy
-from cutouts.lib.withoutbg.client import WithoutbgClient
 from cutouts.models import ApiCall, Image
-from cutouts.processing.uploads import image_upload
-from tests.test_processing_workers import photo
+from tests.images import product_photo
+from tests.ledger import spend
+from tests.sandbox_fixtures import mattes_made_beforehand
+from tests.uploading import upload
 from tests.worker_fixtures import wait_until
 
 PAID = [ApiCall.Charge.CHARGED, ApiCall.Charge.MAYBE]
-
-
-def upload(owner, seed: int) -> Image:
-    data = photo(seed)
-    return image_upload(
-        owner=owner, batch=None, uploaded_file=SimpleUploadedFile(f"p{seed}.jpg", data)
-    )
-
-
-def mattes_made_beforehand(sandbox, images: list[Image]) -> None:
-    """Have the sandbox's model make these mattes now, so a slow reply is charged at once."""
-    with WithoutbgClient(sandbox.base_url, sandbox.key) as client:
-        for image in images:
-            with image.original.open("rb") as stored:
-                client.alpha_matte_base64(proxy.build_proxy(stored.read()).jpeg)
-    sandbox.reset()
 
 
 def settled() -> bool:
@@ -44,15 +24,10 @@ def settled() -> bool:
     ).exists()
 
 
-def spend() -> int:
-    period = dashboard.period_last_days(days=1, now=timezone.now())
-    return dashboard.usage(period=period).total.credits_spent
-
-
 def test_the_ledger_spend_equals_the_vendors_charges_over_a_faulty_batch(workers, sandbox, alice):
     workers.env["WITHOUTBG_TIMEOUT"] = "3"
     # Uploaded before any worker runs, so the sandbox can make their mattes first.
-    images = [upload(alice, seed) for seed in range(10)]
+    images = [upload(alice, f"p{seed}.jpg", product_photo(seed, (240, 180))) for seed in range(10)]
     mattes_made_beforehand(sandbox, images)
     # Two replies with a matte in them, two with nothing usable, one too late.
     sandbox.inject(
@@ -79,7 +54,7 @@ def test_the_ledger_spend_equals_the_vendors_charges_over_a_faulty_batch(workers
 
 
 def test_a_call_whose_worker_was_killed_is_on_the_ledger_as_maybe_charged(workers, sandbox, alice):
-    image = upload(alice, 42)
+    image = upload(alice, "p42.jpg", product_photo(42, (240, 180)))
     mattes_made_beforehand(sandbox, [image])
     # Charged at once, answered a minute later: the worker is killed meanwhile.
     sandbox.inject(slow=1, slow_seconds=60)

@@ -4,7 +4,6 @@ import io
 
 import pytest
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 from rq.registry import ScheduledJobRegistry
 
@@ -12,8 +11,9 @@ from cutouts.models import ApiCall, Image, ProcessingState, Render
 from cutouts.processing import pausing
 from cutouts.processing.pipeline import image_process
 from cutouts.processing.queueing import get_limiter
-from cutouts.processing.uploads import image_upload
-from tests.images import gradient, image_bytes
+from tests.images import gradient, image_bytes, product_photo
+from tests.sandbox_fixtures import charges
+from tests.uploading import upload
 
 
 @pytest.fixture
@@ -22,28 +22,8 @@ def api(api, settings):
     return api
 
 
-def upload(owner, data: bytes, name: str = "photo.jpg") -> Image:
-    return image_upload(owner=owner, batch=None, uploaded_file=SimpleUploadedFile(name, data))
-
-
-def photo(seed: int = 0, size: tuple[int, int] = (640, 480)) -> bytes:
-    # A bright square on a gradient: something for the model to cut out.
-    picture = gradient(size)
-    side = size[1] // 2
-    picture.paste(
-        (250, 240, 30 + seed % 200), (size[0] // 4, side // 2, size[0] // 4 + side, side * 3 // 2)
-    )
-    buffer = io.BytesIO()
-    picture.save(buffer, format="JPEG", quality=92)
-    return buffer.getvalue()
-
-
-def charges(sandbox) -> int:
-    return sandbox.state()["charges"]
-
-
 def test_it_stores_a_full_size_matte_and_the_default_outputs(api, alice):
-    image = upload(alice, photo(size=(2000, 1500)))
+    image = upload(alice, data=product_photo(size=(2000, 1500)))
 
     image_process(image_id=image.pk)
 
@@ -76,7 +56,7 @@ def test_the_matte_is_oriented_like_the_original_as_displayed(api, alice):
     exif[0x0112] = 6  # stored sideways: shown 400 wide, 600 high
     buffer = io.BytesIO()
     picture.save(buffer, format="JPEG", exif=exif)
-    image = upload(alice, buffer.getvalue())
+    image = upload(alice, data=buffer.getvalue())
 
     image_process(image_id=image.pk)
 
@@ -85,10 +65,10 @@ def test_the_matte_is_oriented_like_the_original_as_displayed(api, alice):
 
 
 def test_the_same_bytes_again_cost_no_api_call(api, alice, bob):
-    data = photo(1)
-    first = upload(alice, data)
+    data = product_photo(1)
+    first = upload(alice, data=data)
     image_process(image_id=first.pk)
-    again = upload(bob, data, "copy.jpg")
+    again = upload(bob, "copy.jpg", data)
 
     image_process(image_id=again.pk)
 
@@ -102,7 +82,7 @@ def test_the_same_bytes_again_cost_no_api_call(api, alice, bob):
 
 
 def test_a_run_after_the_api_answered_does_not_call_again(api, alice, settings):
-    image = upload(alice, photo(2))
+    image = upload(alice, data=product_photo(2))
     # Storing the matte fails after the API answered: a file where its folder should be.
     (settings.MEDIA_ROOT / "mattes").write_text("in the way")
     with pytest.raises(OSError):
@@ -121,7 +101,7 @@ def test_a_run_after_the_api_answered_does_not_call_again(api, alice, settings):
 
 
 def test_a_job_for_an_image_already_claimed_does_nothing(api, alice):
-    image = upload(alice, photo(3))
+    image = upload(alice, data=product_photo(3))
     Image.objects.filter(pk=image.pk).update(status=Image.Status.PROCESSING)
 
     image_process(image_id=image.pk)
@@ -131,7 +111,7 @@ def test_a_job_for_an_image_already_claimed_does_nothing(api, alice):
 
 def test_a_server_error_is_retried_later_then_fails_with_the_reason(api, alice, queue_redis):
     api.inject(error_rate=1.0, error_status=503)
-    image = upload(alice, photo(4))
+    image = upload(alice, data=product_photo(4))
 
     image_process(image_id=image.pk)
 
@@ -152,7 +132,7 @@ def test_a_server_error_is_retried_later_then_fails_with_the_reason(api, alice, 
 @pytest.mark.parametrize("status", [400, 413, 415, 422])
 def test_an_image_the_api_refuses_fails_at_once_with_its_message(api, alice, status):
     api.inject(error_rate=1.0, error_status=status)
-    image = upload(alice, photo(5))
+    image = upload(alice, data=product_photo(5))
 
     image_process(image_id=image.pk)
 
@@ -164,7 +144,7 @@ def test_an_image_the_api_refuses_fails_at_once_with_its_message(api, alice, sta
 
 def test_a_429_holds_everyone_back_without_using_up_attempts(api, alice):
     api.inject(storm_429=1)
-    image = upload(alice, photo(6))
+    image = upload(alice, data=product_photo(6))
 
     image_process(image_id=image.pk)
 
@@ -177,7 +157,7 @@ def test_a_429_holds_everyone_back_without_using_up_attempts(api, alice):
 def test_no_free_slot_puts_the_job_back_for_its_slot(api, alice, queue_redis, settings):
     settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE = 1
     get_limiter().reserve()
-    image = upload(alice, photo(7))
+    image = upload(alice, data=product_photo(7))
 
     image_process(image_id=image.pk)
 
@@ -192,7 +172,7 @@ def test_running_out_of_credit_pauses_everything_and_tells_admins_once(
     api, alice, admin_user, django_capture_on_commit_callbacks
 ):
     api.configure(credits=0)
-    first, second = upload(alice, photo(8)), upload(alice, photo(9))
+    first, second = upload(alice, data=product_photo(8)), upload(alice, data=product_photo(9))
 
     with django_capture_on_commit_callbacks(execute=True):
         image_process(image_id=first.pk)
@@ -217,7 +197,7 @@ def test_running_out_of_credit_pauses_everything_and_tells_admins_once(
 
 def test_a_refused_key_pauses_everything(api, alice, settings):
     settings.WITHOUTBG_API_KEY = "not-a-key"
-    image = upload(alice, photo(10))
+    image = upload(alice, data=product_photo(10))
 
     image_process(image_id=image.pk)
 
@@ -230,7 +210,7 @@ def test_a_refused_key_pauses_everything(api, alice, settings):
 
 def test_the_local_engine_needs_no_api(settings, alice, api):
     settings.MATTING_ENGINE = "local"
-    image = upload(alice, image_bytes("PNG", (300, 200)), "art.png")
+    image = upload(alice, "art.png", image_bytes("PNG", (300, 200)))
 
     image_process(image_id=image.pk)
 
@@ -242,8 +222,8 @@ def test_the_local_engine_needs_no_api(settings, alice, api):
 
 
 def test_the_same_picture_twice_at_once_is_paid_for_once(api, alice, queue_redis):
-    data = photo(11)
-    first, second = upload(alice, data, "one.jpg"), upload(alice, data, "two.jpg")
+    data = product_photo(11)
+    first, second = upload(alice, "one.jpg", data), upload(alice, "two.jpg", data)
     # The first image's job is asking the API right now.
     held = queue_redis.lock(f"cutouts:bytes:{first.sha256}", timeout=60)
     held.acquire()
@@ -265,7 +245,7 @@ def test_a_job_that_comes_too_late_for_its_slot_gives_it_back(api, alice, settin
     settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE = 1
     limiter = get_limiter()
     missed = limiter.reserve()  # its job was stuck behind others past the slot
-    image = upload(alice, photo(12))
+    image = upload(alice, data=product_photo(12))
 
     image_process(image_id=image.pk, slot=missed.slot - 10, ticket=missed.ticket)
 
@@ -280,7 +260,7 @@ def test_a_job_started_a_moment_before_its_slot_still_uses_it(api, alice, settin
     limiter = get_limiter()
     now = limiter.now()
     limiter.connection.zadd(limiter.key, {"held": now + 0.5})
-    image = upload(alice, photo(13))
+    image = upload(alice, data=product_photo(13))
 
     image_process(image_id=image.pk, slot=now + 0.5, ticket="held")
 

@@ -1,30 +1,16 @@
 """Uploads through real worker processes, real Redis and the sandbox over HTTP."""
 
-import io
 from collections import Counter
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 
 from cutouts.models import ApiCall, Image, ProcessingState
-from cutouts.processing.uploads import image_upload
-from tests.images import gradient
+from tests.images import product_photo
+from tests.uploading import upload
 from tests.worker_fixtures import wait_until
 
 ALPHA = "/v1.0/alpha-channel-base64"
-
-
-def photo(seed: int) -> bytes:
-    picture = gradient((240, 180))
-    colour = (seed * 37 % 256, 255 - seed * 11 % 256, 90)
-    picture.paste(colour, (60 + seed % 40, 40, 160 + seed % 40, 140))
-    buffer = io.BytesIO()
-    picture.save(buffer, format="JPEG", quality=92)
-    return buffer.getvalue()
-
-
-def upload(owner, data: bytes, name: str) -> Image:
-    return image_upload(owner=owner, batch=None, uploaded_file=SimpleUploadedFile(name, data))
+SIZE = (240, 180)
 
 
 def statuses() -> Counter:
@@ -38,7 +24,7 @@ def test_a_flaky_api_short_of_credit_still_finishes_every_image_paying_once(
     sandbox.inject(error_rate=0.3, error_status=503, storm_429=6)
     workers.start(2)
 
-    images = [upload(alice, photo(seed), f"photo-{seed}.jpg") for seed in range(50)]
+    images = [upload(alice, f"photo-{seed}.jpg", product_photo(seed, SIZE)) for seed in range(50)]
 
     wait_until(
         lambda: ProcessingState.load().pause == ProcessingState.Pause.NO_CREDIT,
@@ -68,9 +54,9 @@ def test_a_flaky_api_short_of_credit_still_finishes_every_image_paying_once(
     assert ProcessingState.load().pause == ""
     for image in images:
         image.refresh_from_db()
-        assert PILImage.open(image.matte.file).size == (240, 180)
+        assert PILImage.open(image.matte.file).size == SIZE
 
-    again = upload(alice, photo(7), "photo-7-again.jpg")
+    again = upload(alice, "photo-7-again.jpg", product_photo(7, SIZE))
     wait_until(
         lambda: Image.objects.get(pk=again.pk).status == Image.Status.DONE,
         timeout=30,
@@ -83,7 +69,7 @@ def test_a_flaky_api_short_of_credit_still_finishes_every_image_paying_once(
 def test_a_worker_killed_mid_job_leaves_no_image_stranded(workers, sandbox, alice):
     sandbox.inject(delay_seconds=20)
     [first_worker] = workers.start(1, cron=False)
-    image = upload(alice, photo(99), "slow.jpg")
+    image = upload(alice, "slow.jpg", product_photo(99, SIZE))
     wait_until(
         lambda: Image.objects.get(pk=image.pk).status == Image.Status.PROCESSING,
         timeout=30,

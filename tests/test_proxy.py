@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageCms, ImageOps
 
 from cutouts.lib.proxy import JPEG_QUALITY, build_proxy, check_matte, upscale_matte
-from tests.images import gradient, image_bytes
+from tests.images import encoded, gradient, image_bytes
 
 
 def _open(proxy_jpeg: bytes) -> Image.Image:
@@ -16,12 +16,6 @@ def _open(proxy_jpeg: bytes) -> Image.Image:
     assert image.format == "JPEG"
     assert image.mode == "RGB"
     return image
-
-
-def _encoded(image: Image.Image, fmt: str, **save) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **save)
-    return buffer.getvalue()
 
 
 def _mean_difference(a: Image.Image, b: Image.Image) -> float:
@@ -48,7 +42,7 @@ def test_small_images_are_not_enlarged():
 
 def test_a_large_jpeg_shrinks_like_a_full_decode_would():
     original = gradient((4000, 3000))
-    proxy = build_proxy(_encoded(original, "JPEG", quality=95))
+    proxy = build_proxy(encoded(original, "JPEG", quality=95))
 
     full_decode = original.resize((1024, 768), Image.Resampling.LANCZOS)
     assert proxy.size == (1024, 768)
@@ -68,7 +62,7 @@ def test_exif_orientation_is_applied(orientation):
     stored = gradient((2000, 1000))
     exif = Image.Exif()
     exif[0x0112] = orientation
-    data = _encoded(stored, "JPEG", quality=95, exif=exif)
+    data = encoded(stored, "JPEG", quality=95, exif=exif)
     upright = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
 
     proxy = build_proxy(data)
@@ -82,7 +76,7 @@ def test_exif_orientation_is_applied(orientation):
 def test_cmyk_becomes_rgb():
     cmyk = Image.new("CMYK", (200, 100), (0, 255, 255, 0))  # pure red ink
 
-    red = _open(build_proxy(_encoded(cmyk, "JPEG", quality=95)).jpeg).getpixel((100, 50))
+    red = _open(build_proxy(encoded(cmyk, "JPEG", quality=95)).jpeg).getpixel((100, 50))
 
     assert red[0] > 200 and red[1] < 60 and red[2] < 60
 
@@ -91,7 +85,7 @@ def test_a_palette_image_with_transparency_becomes_rgb_over_white():
     palette = Image.new("P", (100, 100), 0)
     palette.putpalette([0, 0, 0, 255, 0, 0])
     palette.paste(1, (50, 0, 100, 100))
-    data = _encoded(palette, "PNG", transparency=0)
+    data = encoded(palette, "PNG", transparency=0)
 
     proxy = _open(build_proxy(data).jpeg)
 
@@ -104,7 +98,7 @@ def test_alpha_is_flattened_over_white(mode):
     image = Image.new("RGBA", (100, 100), (0, 0, 0, 0))
     image.paste((0, 0, 0, 255), (50, 0, 100, 100))
 
-    proxy = _open(build_proxy(_encoded(image.convert(mode), "PNG")).jpeg)
+    proxy = _open(build_proxy(encoded(image.convert(mode), "PNG")).jpeg)
 
     assert min(proxy.getpixel((10, 50))) > 245
     assert max(proxy.getpixel((90, 50))) < 10
@@ -115,7 +109,7 @@ def test_16_bit_grey_is_scaled_not_clipped():
     sixteen = Image.fromarray(values)
     assert sixteen.mode == "I;16"
 
-    grey = _open(build_proxy(_encoded(sixteen, "PNG")).jpeg).getpixel((40, 25))
+    grey = _open(build_proxy(encoded(sixteen, "PNG")).jpeg).getpixel((40, 25))
 
     assert all(abs(channel - 128) <= 2 for channel in grey)
 
@@ -123,7 +117,7 @@ def test_16_bit_grey_is_scaled_not_clipped():
 def test_a_non_srgb_profile_is_converted_to_srgb():
     red = Image.new("RGB", (64, 64), (255, 0, 0))
     # In this profile the first channel is green: the pixels are green.
-    data = _encoded(red, "PNG", icc_profile=_swapped_red_green_profile())
+    data = encoded(red, "PNG", icc_profile=_swapped_red_green_profile())
 
     colour = _open(build_proxy(data).jpeg).getpixel((32, 32))
 
@@ -132,7 +126,7 @@ def test_a_non_srgb_profile_is_converted_to_srgb():
 
 def test_an_srgb_profile_leaves_colours_alone():
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    data = _encoded(Image.new("RGB", (64, 64), (200, 40, 90)), "PNG", icc_profile=srgb)
+    data = encoded(Image.new("RGB", (64, 64), (200, 40, 90)), "PNG", icc_profile=srgb)
 
     colour = _open(build_proxy(data).jpeg).getpixel((32, 32))
 
@@ -140,7 +134,7 @@ def test_an_srgb_profile_leaves_colours_alone():
 
 
 def test_a_broken_profile_is_ignored():
-    data = _encoded(Image.new("RGB", (64, 64), (200, 40, 90)), "PNG", icc_profile=b"junk" * 40)
+    data = encoded(Image.new("RGB", (64, 64), (200, 40, 90)), "PNG", icc_profile=b"junk" * 40)
 
     assert _open(build_proxy(data).jpeg).size == (64, 64)
 

@@ -9,10 +9,6 @@ from tests.uploading import upload
 pytestmark = pytest.mark.django_db
 
 
-def _body(response) -> bytes:
-    return b"".join(response.streaming_content)
-
-
 def test_it_downloads_the_cutout_png_under_the_images_name(alice_client, alice):
     image = upload(alice, "red chair.jpg")
     render = finish(image)
@@ -25,7 +21,7 @@ def test_it_downloads_the_cutout_png_under_the_images_name(alice_client, alice):
         'attachment; filename="red chair-transparent-png.png"'
     )
     assert response["Cache-Control"] == "private, max-age=3600"
-    assert _body(response) == render.file.open("rb").read()
+    assert response.getvalue() == render.file.open("rb").read()
 
 
 def test_a_render_names_its_file_after_its_preset_and_format(alice_client, alice):
@@ -48,7 +44,7 @@ def test_it_downloads_the_matte_png(alice_client, alice):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"] == 'attachment; filename="chair-matte.png"'
-    assert _body(response).startswith(b"\x89PNG")
+    assert response.getvalue().startswith(b"\x89PNG")
 
 
 def test_it_shows_the_transparent_preview_inline(alice_client, alice):
@@ -59,7 +55,7 @@ def test_it_shows_the_transparent_preview_inline(alice_client, alice):
 
     assert response["Content-Type"] == "image/webp"
     assert response["Content-Disposition"] == 'inline; filename="chair-preview.webp"'
-    assert _body(response)[8:12] == b"WEBP"
+    assert response.getvalue()[8:12] == b"WEBP"
 
 
 def test_nothing_is_there_before_processing_is_done(alice_client, alice):

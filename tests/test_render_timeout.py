@@ -10,16 +10,8 @@ from rq import Queue, SimpleWorker
 from cutouts.models import Render
 from cutouts.processing.queueing import render_job_id
 from cutouts.studio import services as studio
-from tests.studio_images import processed
+from tests.studio_images import SLOW_SPEC, processed
 from tests.worker_fixtures import wait_until
-
-# About 3.4 s of compositing at 6000 × 4500 on an idle machine: far past a 1 s time-out.
-SLOW = {
-    "background": {"type": "blur", "strength": 100},
-    "shadow": {"type": "drop", "blur": 80, "offset_x": 40, "offset_y": 40, "opacity": 0.6},
-    "edges": {"feather": 30, "shift": 5, "decontaminate": True},
-    "output": {"format": "PNG", "linear_light": True},
-}
 
 
 def stored_renders(media_root: Path) -> list[Path]:
@@ -36,7 +28,7 @@ def test_a_render_past_its_time_out_fails_as_too_slow_and_leaves_no_file(workers
     workers.start(1, cron=False, queues=["renders"])
     image = processed(alice, "big.jpg", size=(6000, 4500))
 
-    slow = studio.render_create(image=image, spec_or_preset=SLOW, user=alice)
+    slow = studio.render_create(image=image, spec_or_preset=SLOW_SPEC, user=alice)
 
     wait_until(
         lambda: status_of(slow) != Render.Status.QUEUED,
@@ -56,7 +48,7 @@ def test_the_worker_goes_on_with_the_next_render_after_a_time_out(workers, alice
     settings.RENDER_JOB_TIMEOUT = 1
     workers.start(1, cron=False, queues=["renders"])
     slow = studio.render_create(
-        image=processed(alice, "big.jpg", size=(6000, 4500)), spec_or_preset=SLOW, user=alice
+        image=processed(alice, "big.jpg", size=(6000, 4500)), spec_or_preset=SLOW_SPEC, user=alice
     )
     settings.RENDER_JOB_TIMEOUT = 60
 

@@ -1,16 +1,14 @@
 """Renders run on their own queue and workers: processing never waits behind them."""
 
 import django_rq
-from django.core.files.uploadedfile import SimpleUploadedFile
 from rq import Worker
 
 from cutouts.models import Image, Render
 from cutouts.processing.queueing import QUEUES
-from cutouts.processing.uploads import image_upload
 from cutouts.studio import services as studio
-from tests.studio_images import processed
-from tests.test_processing_workers import photo
-from tests.test_render_timeout import SLOW
+from tests.images import product_photo
+from tests.studio_images import SLOW_SPEC, processed
+from tests.uploading import upload
 from tests.worker_fixtures import wait_until
 
 RENDERS = 6  # about 2.5 s each on an idle machine, one after another on one render worker
@@ -27,11 +25,9 @@ def test_an_upload_is_processed_while_long_renders_run(workers, alice, settings)
         timeout=60,
         message=f"a worker for each queue\n{workers.logs()[-3000:]}",
     )
-    renders = [studio.render_create(image=i, spec_or_preset=SLOW, user=alice) for i in big]
+    renders = [studio.render_create(image=i, spec_or_preset=SLOW_SPEC, user=alice) for i in big]
 
-    image = image_upload(
-        owner=alice, batch=None, uploaded_file=SimpleUploadedFile("photo.jpg", photo(1))
-    )
+    image = upload(alice, data=product_photo(1, (240, 180)))
 
     wait_until(
         lambda: Image.objects.get(pk=image.pk).status == Image.Status.DONE,

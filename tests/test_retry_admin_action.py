@@ -4,13 +4,9 @@ import pytest
 from rq import Queue
 
 from cutouts.models import Image
-from tests.uploading import upload
+from tests.uploading import statuses_by_name, upload
 
 pytestmark = pytest.mark.django_db
-
-
-def _statuses() -> dict[str, str]:
-    return dict(Image.objects.values_list("original_name", "status"))
 
 
 def test_the_admin_action_retries_the_picked_failed_images(
@@ -29,7 +25,11 @@ def test_the_admin_action_retries_the_picked_failed_images(
 
     body = response.content.decode()
     assert "1 failed image queued again. 1 not failed, left as they were." in body
-    assert _statuses() == {"picked.jpg": "queued", "finished.jpg": "done", "other.jpg": "failed"}
+    assert statuses_by_name() == {
+        "picked.jpg": "queued",
+        "finished.jpg": "done",
+        "other.jpg": "failed",
+    }
     picked.refresh_from_db()
     assert Queue("default", connection=queue_redis).job_ids == [picked.job_id]
 

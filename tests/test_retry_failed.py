@@ -4,17 +4,13 @@ import pytest
 from rq import Queue
 
 from cutouts.models import Image, UploadBatch
-from tests.uploading import upload
+from tests.uploading import statuses_by_name, upload
 
 pytestmark = pytest.mark.django_db
 
 
 def _jobs(queue_redis) -> set[str]:
     return set(Queue("default", connection=queue_redis).job_ids)
-
-
-def _statuses() -> dict[str, str]:
-    return dict(Image.objects.values_list("original_name", "status"))
 
 
 def test_it_queues_every_failed_image_of_every_member(
@@ -29,7 +25,7 @@ def test_it_queues_every_failed_image_of_every_member(
 
     assert response.status_code == 302
     assert response["Location"] == "/?status=failed"
-    assert _statuses() == {"a.jpg": "queued", "b.jpg": "queued", "done.jpg": "done"}
+    assert statuses_by_name() == {"a.jpg": "queued", "b.jpg": "queued", "done.jpg": "done"}
     assert not Image.objects.filter(attempts__gt=0).exists()
     retried = Image.objects.filter(status=Image.Status.QUEUED)
     assert _jobs(queue_redis) == {image.job_id for image in retried}
@@ -48,7 +44,7 @@ def test_it_can_keep_to_one_batch(
         response = admin_client_.post("/images/retry-failed/", {"batch": batch.pk})
 
     assert response["Location"] == f"/batches/{batch.pk}/"
-    assert _statuses() == {"in-batch.jpg": "queued", "elsewhere.jpg": "failed"}
+    assert statuses_by_name() == {"in-batch.jpg": "queued", "elsewhere.jpg": "failed"}
     assert len(_jobs(queue_redis)) == 1
 
 
@@ -64,7 +60,7 @@ def test_members_cannot_retry(alice_client, alice):
     upload(alice, status=Image.Status.FAILED)
 
     assert alice_client.post("/images/retry-failed/").status_code == 403
-    assert _statuses() == {"photo.jpg": "failed"}
+    assert statuses_by_name() == {"photo.jpg": "failed"}
 
 
 def test_an_unknown_batch_is_not_found(admin_client_):

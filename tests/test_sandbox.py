@@ -7,17 +7,15 @@ import json
 import os
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.images import image_bytes
+from tests.api_calls import base64_body
+from tests.images import DATA_DIR, image_bytes
 
-# The shared eval set sits beside the repository, as on every machine and in CI.
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "matting"
 PHOTO = image_bytes("JPEG", (64, 48), quality=90)
 ALPHA_BASE64 = "/v1.0/alpha-channel-base64"
 
@@ -29,10 +27,6 @@ def _post_json(sandbox, path, payload, key=None):
         json=payload,
         timeout=30,
     )
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
 
 
 def _requests_like_post(url: str, headers: dict[str, str], payload: dict) -> tuple[int, dict]:
@@ -51,7 +45,7 @@ def test_the_vendors_recommended_workflow_runs_unchanged(sandbox):
     # The vendor page's Python example, line for line, with the base URL swapped
     # and requests.post spelled with urllib.
     API_KEY = sandbox.key
-    orig = Image.open(f"{EVAL}/lemur_white.png").convert("RGB")
+    orig = Image.open(DATA_DIR / "lemur_white.png").convert("RGB")
     orig_w, orig_h = orig.size
     scale = min(1.0, 1024 / max(orig_w, orig_h))
     proxy = orig.resize((round(orig_w * scale), round(orig_h * scale)), Image.LANCZOS)
@@ -73,12 +67,12 @@ def test_the_vendors_recommended_workflow_runs_unchanged(sandbox):
 
 
 def test_the_matte_is_a_real_matte_of_the_image_sent(sandbox):
-    photo = Image.open(f"{EVAL}/lemur_white.png").convert("RGB").resize((512, 384))
-    truth = np.asarray(Image.open(f"{EVAL}/lemur_white_alpha.png").resize((512, 384))) >= 128
+    photo = Image.open(DATA_DIR / "lemur_white.png").convert("RGB")
+    truth = np.asarray(Image.open(DATA_DIR / "lemur_alpha.png")) >= 128
     buffer = io.BytesIO()
     photo.save(buffer, format="JPEG", quality=90)
 
-    response = _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(buffer.getvalue())})
+    response = _post_json(sandbox, ALPHA_BASE64, base64_body(buffer.getvalue()))
 
     matte = Image.open(io.BytesIO(base64.b64decode(response.json()["alpha_base64"])))
     assert matte.format == "PNG"
@@ -94,7 +88,7 @@ def test_the_cutout_endpoint_returns_rgba_in_the_vendors_field(sandbox):
     status, body = _requests_like_post(
         f"{sandbox.base_url}/v1.0/image-without-background-base64",
         headers={"Content-Type": "application/json", "X-API-Key": sandbox.key},
-        payload={"image_base64": _b64(PHOTO)},
+        payload=base64_body(PHOTO),
     )
 
     assert status == 200
@@ -133,7 +127,7 @@ def test_the_binary_endpoints_take_a_multipart_file(sandbox, path, mode):
 def test_every_accepted_format_is_processed(sandbox, fmt, options):
     data = image_bytes(fmt, **options)
 
-    response = _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(data)})
+    response = _post_json(sandbox, ALPHA_BASE64, base64_body(data))
 
     assert response.status_code == 200
 
@@ -147,11 +141,8 @@ def test_credits_go_down_by_one_per_success_and_run_out_with_402(sandbox):
         == 2
     )
 
-    statuses = [
-        _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)}).status_code
-        for _ in range(3)
-    ]
-    refused = _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)})
+    statuses = [_post_json(sandbox, ALPHA_BASE64, base64_body(PHOTO)).status_code for _ in range(3)]
+    refused = _post_json(sandbox, ALPHA_BASE64, base64_body(PHOTO))
 
     assert statuses == [200, 200, 402]
     assert refused.json() == {"detail": "Insufficient credit. Please top up API credits."}
@@ -162,7 +153,7 @@ def test_credits_go_down_by_one_per_success_and_run_out_with_402(sandbox):
 def test_failed_calls_spend_no_credit(sandbox):
     sandbox.configure(credits=5)
 
-    _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(b"not an image")})
+    _post_json(sandbox, ALPHA_BASE64, base64_body(b"not an image"))
     _post_json(sandbox, ALPHA_BASE64, {"image_base64": "@@@"})
 
     assert sandbox.state()["credits"] == 5
@@ -172,7 +163,7 @@ def test_failed_calls_spend_no_credit(sandbox):
 def test_charges_are_counted_per_sha256_of_the_image_sent(sandbox):
     other = image_bytes("PNG", (64, 48))
     for data in (PHOTO, PHOTO, other):
-        _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(data)})
+        _post_json(sandbox, ALPHA_BASE64, base64_body(data))
 
     state = sandbox.state()
 
@@ -187,7 +178,7 @@ def test_charges_are_counted_per_sha256_of_the_image_sent(sandbox):
 def test_expired_credits_answer_403(sandbox):
     sandbox.configure(expires_at="2020-01-01 00:00:00")
 
-    response = _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)})
+    response = _post_json(sandbox, ALPHA_BASE64, base64_body(PHOTO))
 
     assert response.status_code == 403
     assert response.json()["detail"].startswith("Credits Expired.")
@@ -210,7 +201,7 @@ def test_the_rate_limit_answers_429_after_n_calls_per_key(sandbox):
     url = sandbox.base_url + "/available-credit"
 
     statuses = [httpx.get(url, headers={"X-API-Key": sandbox.key}).status_code for _ in range(4)]
-    refused = _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)})
+    refused = _post_json(sandbox, ALPHA_BASE64, base64_body(PHOTO))
     other_key = httpx.get(url, headers={"X-API-Key": sandbox.other_key})
 
     assert statuses == [200, 200, 200, 429]
@@ -221,9 +212,7 @@ def test_the_rate_limit_answers_429_after_n_calls_per_key(sandbox):
 
 @pytest.mark.parametrize("headers", [{}, {"X-API-Key": "wrong"}])
 def test_a_missing_or_wrong_key_answers_401(sandbox, headers):
-    response = httpx.post(
-        sandbox.base_url + ALPHA_BASE64, headers=headers, json={"image_base64": _b64(PHOTO)}
-    )
+    response = httpx.post(sandbox.base_url + ALPHA_BASE64, headers=headers, json=base64_body(PHOTO))
 
     assert response.status_code == 401
     assert response.json() == {"detail": "Invalid API Key"}
@@ -250,7 +239,7 @@ def test_bad_json_answers_400(sandbox, content, detail):
 def test_over_10_mb_answers_413(sandbox):
     too_big = PHOTO + os.urandom(10 * 1024 * 1024)
 
-    response = _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(too_big)})
+    response = _post_json(sandbox, ALPHA_BASE64, base64_body(too_big))
 
     assert response.status_code == 413
     assert response.json() == {"detail": "File size too large. Maximum file size is 10.0 MB"}
@@ -260,7 +249,7 @@ def test_over_10_mb_answers_413(sandbox):
     "data", [b"plain text", image_bytes("PPM"), image_bytes("ICO", (32, 32))], ids=str
 )
 def test_other_formats_answer_415(sandbox, data):
-    response = _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(data)})
+    response = _post_json(sandbox, ALPHA_BASE64, base64_body(data))
 
     assert response.status_code == 415
     assert response.json()["detail"].startswith("Unsupported Media Type.")
@@ -273,7 +262,7 @@ def test_other_formats_answer_415(sandbox, data):
             {"image_base64": "data:image/png;base64,AAAA"},
             "Validation Error - Invalid Base64 string",
         ),
-        ({"image_base64": _b64(PHOTO[:400])}, "Validation Error - corrupt image"),
+        (base64_body(PHOTO[:400]), "Validation Error - corrupt image"),
         (
             {"image_base64": 12},
             [
@@ -318,10 +307,7 @@ def test_unknown_paths_and_methods_answer_like_the_vendor(sandbox):
 def test_random_errors_repeat_after_a_reset(sandbox):
     def statuses() -> list[int]:
         sandbox.inject(error_rate=0.5, error_status=503)
-        return [
-            _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)}).status_code
-            for _ in range(8)
-        ]
+        return [_post_json(sandbox, ALPHA_BASE64, base64_body(PHOTO)).status_code for _ in range(8)]
 
     first = statuses()
     sandbox.reset()
@@ -334,10 +320,7 @@ def test_random_errors_repeat_after_a_reset(sandbox):
 def test_a_429_storm_refuses_the_next_n_calls(sandbox):
     sandbox.inject(storm_429=2)
 
-    statuses = [
-        _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)}).status_code
-        for _ in range(3)
-    ]
+    statuses = [_post_json(sandbox, ALPHA_BASE64, base64_body(PHOTO)).status_code for _ in range(3)]
 
     assert statuses == [429, 429, 200]
 
@@ -345,7 +328,7 @@ def test_a_429_storm_refuses_the_next_n_calls(sandbox):
 def test_several_malformed_kinds_are_served_in_turn_and_charged(sandbox):
     sandbox.inject(malformed=3, malformed_kind="not_json,bad_base64")
 
-    replies = [_post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)}) for _ in range(4)]
+    replies = [_post_json(sandbox, ALPHA_BASE64, base64_body(PHOTO)) for _ in range(4)]
 
     assert replies[0].headers["Content-Type"] == "text/html"
     assert replies[1].json() == {"alpha_base64": "this is not base64!"}
@@ -359,7 +342,7 @@ def test_several_malformed_kinds_are_served_in_turn_and_charged(sandbox):
 
 def test_a_slow_reply_is_charged_at_once_and_answered_late(sandbox):
     # The model makes this matte now, so the slow call is charged at once.
-    assert _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)}).status_code == 200
+    assert _post_json(sandbox, ALPHA_BASE64, base64_body(PHOTO)).status_code == 200
     sandbox.reset()
     sandbox.inject(slow=1, slow_seconds=30)
 
@@ -367,7 +350,7 @@ def test_a_slow_reply_is_charged_at_once_and_answered_late(sandbox):
         httpx.post(
             sandbox.base_url + ALPHA_BASE64,
             headers={"X-API-Key": sandbox.key},
-            json={"image_base64": _b64(PHOTO)},
+            json=base64_body(PHOTO),
             timeout=httpx.Timeout(30, read=2),
         )
 
@@ -382,8 +365,8 @@ def test_the_control_api_refuses_unknown_settings(sandbox):
 
 
 def test_the_log_names_paths_and_statuses_but_never_a_key(sandbox):
-    _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)})
-    _post_json(sandbox, ALPHA_BASE64, {"image_base64": _b64(PHOTO)}, key=sandbox.key + "x")
+    _post_json(sandbox, ALPHA_BASE64, base64_body(PHOTO))
+    _post_json(sandbox, ALPHA_BASE64, base64_body(PHOTO), key=sandbox.key + "x")
 
     log = sandbox.log()
 

@@ -9,20 +9,15 @@ from PIL import Image as PILImage
 from cutouts.models import Backdrop
 from tests.images import image_bytes
 from tests.studio_images import processed
+from tests.uploading import post_file
 
 pytestmark = pytest.mark.django_db
 
 
-def _post(client, name: str, data: bytes, **extra):
-    return client.post(
-        "/backdrops/",
-        {"file": SimpleUploadedFile(name, data), **extra},
-        headers={"accept": "application/json"},
-    )
-
-
 def test_a_member_adds_a_background_picture(alice, alice_client):
-    response = _post(alice_client, "beach.jpg", image_bytes("JPEG", size=(640, 480)))
+    response = post_file(
+        alice_client, "beach.jpg", image_bytes("JPEG", size=(640, 480)), "/backdrops/"
+    )
 
     assert response.status_code == 201
     backdrop = Backdrop.objects.get()
@@ -37,14 +32,14 @@ def test_a_sideways_photo_is_measured_as_it_is_shown(alice_client):
     exif[0x0112] = 6
     data = image_bytes("JPEG", size=(600, 400), exif=exif)
 
-    _post(alice_client, "sideways.jpg", data)
+    post_file(alice_client, "sideways.jpg", data, "/backdrops/")
 
     backdrop = Backdrop.objects.get()
     assert (backdrop.width, backdrop.height) == (400, 600)
 
 
 def test_a_file_that_is_not_a_picture_is_refused_with_the_upload_message(alice_client):
-    response = _post(alice_client, "notes.jpg", b"not a picture at all\n")
+    response = post_file(alice_client, "notes.jpg", b"not a picture at all\n", "/backdrops/")
 
     assert response.status_code == 400
     assert response.json()["error"].startswith("This file is a text file")
@@ -54,7 +49,9 @@ def test_a_file_that_is_not_a_picture_is_refused_with_the_upload_message(alice_c
 def test_a_file_over_the_limit_is_refused(alice_client, settings):
     settings.UPLOAD_MAX_BYTES = 1024
 
-    response = _post(alice_client, "big.bmp", image_bytes("BMP", size=(100, 100)))
+    response = post_file(
+        alice_client, "big.bmp", image_bytes("BMP", size=(100, 100)), "/backdrops/"
+    )
 
     assert response.status_code == 400
     assert "the limit is 1 KB" in response.json()["error"]
@@ -73,7 +70,7 @@ def test_the_picture_is_served_at_display_size_to_its_owner_only(
     alice, alice_client, bob_client, settings
 ):
     settings.PREVIEW_SIZE = 300
-    _post(alice_client, "wide.png", image_bytes("PNG", size=(900, 600)))
+    post_file(alice_client, "wide.png", image_bytes("PNG", size=(900, 600)), "/backdrops/")
     backdrop = Backdrop.objects.get()
 
     response = alice_client.get(f"/backdrops/{backdrop.pk}/")

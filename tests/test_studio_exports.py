@@ -6,24 +6,12 @@ import zipfile
 import pytest
 from PIL import Image as PILImage
 
-from cutouts.models import Export, Image, Matte, Render
+from cutouts.models import Export, Matte, Render
 from cutouts.studio import services as studio
 from tests.studio_images import processed, work_off
 from tests.uploading import upload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def export(queue_redis, django_capture_on_commit_callbacks):
-    """export_create, with its after-commit queueing run as a real commit would."""
-
-    def _export(user, images, preset="amazon-main") -> studio.ExportCreated:
-        chosen = Image.objects.filter(pk__in=[image.pk for image in images])
-        with django_capture_on_commit_callbacks(execute=True):
-            return studio.export_create(user=user, images=chosen, preset=preset)
-
-    return _export
 
 
 def _entries(export: Export) -> dict[str, PILImage.Image]:

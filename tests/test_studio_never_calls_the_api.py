@@ -1,14 +1,14 @@
 """The studio never calls the matting API: renders and exports work from stored mattes alone."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cutouts.lib.presets import BUILTIN_PRESETS
 from cutouts.models import ApiCall, Export, Image, Render
 from cutouts.processing.pipeline import image_process
-from cutouts.processing.uploads import image_upload
 from cutouts.studio import services as studio
-from tests.studio_images import product_photo, work_off
+from tests.images import product_photo
+from tests.studio_images import work_off
+from tests.uploading import upload
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,7 @@ def test_any_number_of_renders_and_an_export_leave_the_ledger_unchanged(
     settings.RENDER_MAX_IN_FLIGHT_PER_MEMBER = 30
     images = []
     for seed in range(3):
-        uploaded = SimpleUploadedFile(f"photo-{seed}.jpg", product_photo(seed))
-        image = image_upload(owner=alice, batch=None, uploaded_file=uploaded)
+        image = upload(alice, f"photo-{seed}.jpg", product_photo(seed))
         image_process(image_id=image.pk)
         images.append(image)
     assert ApiCall.objects.count() == 3

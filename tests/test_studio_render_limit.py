@@ -6,7 +6,7 @@ import json
 import pytest
 from rq import Queue, SimpleWorker
 
-from cutouts.models import Export, Image, Render
+from cutouts.models import Export, Render
 from cutouts.studio import services as studio
 from tests.api_calls import client_for
 from tests.studio_images import processed, work_off
@@ -30,16 +30,6 @@ def save(queue_redis, django_capture_on_commit_callbacks):
             return studio.render_create(image=image, spec_or_preset=preset, user=user)
 
     return _save
-
-
-@pytest.fixture
-def export(queue_redis, django_capture_on_commit_callbacks):
-    def _export(user, images, preset="webp-web") -> Export:
-        chosen = Image.objects.filter(pk__in=[image.pk for image in images])
-        with django_capture_on_commit_callbacks(execute=True):
-            return studio.export_create(user=user, images=chosen, preset=preset).export
-
-    return _export
 
 
 def on_the_queue(connection) -> list[str]:
@@ -131,7 +121,7 @@ def test_a_big_export_goes_on_the_queue_a_few_renders_at_a_time_and_finishes(
 ):
     images = [processed(alice, f"shoe-{number}.jpg", size=(64, 48)) for number in range(9)]
 
-    made = export(alice, images)
+    made = export(alice, images, preset="webp-web").export
 
     assert len(on_the_queue(queue_redis)) == LIMIT - 1
     run_one(queue_redis)
@@ -143,7 +133,7 @@ def test_a_big_export_goes_on_the_queue_a_few_renders_at_a_time_and_finishes(
 
 
 def test_a_save_still_has_a_place_while_an_export_runs(alice, export, save, queue_redis):
-    export(alice, [processed(alice, f"{number}.jpg") for number in range(9)])
+    export(alice, [processed(alice, f"{number}.jpg") for number in range(9)], preset="webp-web")
 
     render = save(processed(alice, "studio.jpg"), alice)
 
@@ -153,7 +143,7 @@ def test_a_save_still_has_a_place_while_an_export_runs(alice, export, save, queu
 def test_another_members_render_waits_behind_a_few_of_an_export_not_all(
     alice, bob, export, save, queue_redis
 ):
-    export(alice, [processed(alice, f"{number}.jpg") for number in range(30)])
+    export(alice, [processed(alice, f"{number}.jpg") for number in range(30)], preset="webp-web")
 
     bobs = save(processed(bob), bob)
 
@@ -161,7 +151,8 @@ def test_another_members_render_waits_behind_a_few_of_an_export_not_all(
 
 
 def test_the_sweep_feeds_export_renders_nobody_fed(alice, export, queue_redis):
-    made = export(alice, [processed(alice, f"{number}.jpg") for number in range(5)])
+    images = [processed(alice, f"{number}.jpg") for number in range(5)]
+    made = export(alice, images, preset="webp-web").export
     queue_redis.flushdb()  # the worker died before it fed the next ones; Redis lost the rest
     Render.objects.filter(export=made, waiting=False).update(status=Render.Status.FAILED)
 

@@ -26,7 +26,8 @@ def _age(model, pk: int) -> None:
 
 
 @pytest.fixture
-def export(alice, queue_redis, django_capture_on_commit_callbacks):
+def old_export(alice, queue_redis, django_capture_on_commit_callbacks):
+    """An export of two images, started an hour ago."""
     images = Image.objects.filter(pk__in=[processed(alice, f"{n}.jpg").pk for n in range(2)])
     with django_capture_on_commit_callbacks(execute=True):
         created = studio.export_create(user=alice, images=images, preset="webp-web")
@@ -59,8 +60,8 @@ def test_a_render_just_saved_is_given_time_to_reach_the_queue(alice, queue_redis
     assert studio.sweep() == 0
 
 
-def test_an_export_with_a_lost_render_is_zipped_with_the_rest(alice, export, queue_redis):
-    first, second = export.renders.order_by("pk")
+def test_an_export_with_a_lost_render_is_zipped_with_the_rest(alice, old_export, queue_redis):
+    first, second = old_export.renders.order_by("pk")
     queue_redis.flushdb()  # Redis restarted: both jobs are gone
     studio.render_run(render_id=first.pk)
     _age(Render, second.pk)
@@ -68,19 +69,19 @@ def test_an_export_with_a_lost_render_is_zipped_with_the_rest(alice, export, que
     assert studio.sweep() == 2  # the lost render failed, the export queued for zipping
     work_off(queue_redis)
 
-    export.refresh_from_db()
-    assert export.status == Export.Status.DONE
-    assert studio.export_progress(export).failed == 1
+    old_export.refresh_from_db()
+    assert old_export.status == Export.Status.DONE
+    assert studio.export_progress(old_export).failed == 1
 
 
-def test_an_export_whose_zip_job_was_lost_is_zipped(alice, export, queue_redis):
+def test_an_export_whose_zip_job_was_lost_is_zipped(alice, old_export, queue_redis):
     work_off(queue_redis)
-    Export.objects.filter(pk=export.pk).update(status=Export.Status.RUNNING, archive="")
+    Export.objects.filter(pk=old_export.pk).update(status=Export.Status.RUNNING, archive="")
     queue_redis.flushdb()
 
     assert studio.sweep() == 1
     work_off(queue_redis)
 
-    export.refresh_from_db()
-    assert export.status == Export.Status.DONE
-    assert export.archive
+    old_export.refresh_from_db()
+    assert old_export.status == Export.Status.DONE
+    assert old_export.archive

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rq import Queue
 from rq.job import Job, JobStatus
@@ -11,15 +10,12 @@ from rq.job import Job, JobStatus
 from cutouts.models import Image, ProcessingState
 from cutouts.processing.queueing import enqueue_processing
 from cutouts.processing.sweeper import sweep
-from cutouts.processing.uploads import image_upload
-from tests.images import image_bytes
+from tests.uploading import upload
 
 
 @pytest.fixture
 def image(alice, queue_redis):
-    return image_upload(
-        owner=alice, batch=None, uploaded_file=SimpleUploadedFile("a.jpg", image_bytes())
-    )
+    return upload(alice, "a.jpg")
 
 
 def queued_job_ids(connection) -> list[str]:

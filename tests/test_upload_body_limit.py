@@ -5,9 +5,9 @@ import socket
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cutouts.models import Backdrop, Image
+from cutouts.models import Image
 from tests.images import image_bytes
-from tests.uploading import stored_files
+from tests.uploading import assert_nothing_stored
 from tests.web_server import CSRF_TOKEN, signed_in_cookies, web_server
 
 pytestmark = pytest.mark.django_db
@@ -35,18 +35,12 @@ def _post_declaring(client, path: str, length: int, *, accept: str, field: str =
     )
 
 
-def _assert_nothing_left() -> None:
-    assert not Image.objects.exists()
-    assert not Backdrop.objects.exists()
-    assert stored_files() == []
-
-
 def test_the_upload_script_hears_413_with_the_limit_in_words(alice_client):
     response = _post_declaring(alice_client, "/upload/", GIGABYTE, accept="application/json")
 
     assert response.status_code == 413
     assert response.json() == {"error": "This upload is 1024 MB; the limit is 10 MB a file."}
-    _assert_nothing_left()
+    assert_nothing_stored()
 
 
 def test_the_form_without_javascript_gets_a_page_saying_so(alice_client):
@@ -58,7 +52,7 @@ def test_the_form_without_javascript_gets_a_page_saying_so(alice_client):
         b"This upload is 1024 MB; the limit is 10 MB a file, 100 MB for the files sent at once."
         in response.content
     )
-    _assert_nothing_left()
+    assert_nothing_stored()
 
 
 def test_the_form_without_javascript_may_send_several_files_at_once(alice_client):
@@ -87,7 +81,7 @@ def test_a_backdrop_over_the_limit_is_refused_unread(alice_client):
 
     assert response.status_code == 413
     assert response.json() == {"error": "This upload is 1024 MB; the limit is 10 MB a file."}
-    _assert_nothing_left()
+    assert_nothing_stored()
 
 
 def test_a_content_length_that_is_not_a_number_is_a_400(alice_client):
@@ -131,7 +125,7 @@ def test_a_real_server_answers_before_the_body_of_a_gigabyte_upload_arrives(
     status_line, _, body = answer.partition(b"\r\n")
     assert status_line == b"HTTP/1.1 413 Request Entity Too Large"
     assert body.endswith(b'{"error": "This upload is 1024 MB; the limit is 10 MB a file."}')
-    _assert_nothing_left()
+    assert_nothing_stored()
 
 
 def _read_response(connection: socket.socket) -> bytes:

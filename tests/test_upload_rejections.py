@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cutouts.models import Image
 from cutouts.processing.uploads import UploadRejected, image_upload
 from tests.images import image_bytes
-from tests.uploading import stored_files
+from tests.uploading import assert_nothing_stored, post_file, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -94,28 +94,15 @@ BAD_FILES = {
 }
 
 
-def _post(client, name: str, data: bytes):
-    return client.post(
-        "/upload/",
-        {"files": SimpleUploadedFile(name, data)},
-        headers={"accept": "application/json"},
-    )
-
-
-def _assert_nothing_left() -> None:
-    assert not Image.objects.exists()
-    assert stored_files() == []
-
-
 @pytest.mark.parametrize("kind", BAD_FILES)
 def test_it_rejects_each_kind_of_bad_file_with_its_message(alice_client, kind):
     name, data, message = BAD_FILES[kind]
 
-    response = _post(alice_client, name, data)
+    response = post_file(alice_client, name, data)
 
     assert response.status_code == 400
     assert response.json() == {"error": message, "name": name}
-    _assert_nothing_left()
+    assert_nothing_stored()
 
 
 def test_it_rejects_a_file_over_the_configured_size_before_reading_it(alice, settings):
@@ -129,30 +116,30 @@ def test_it_rejects_a_file_over_the_configured_size_before_reading_it(alice, set
 
     assert rejected.value.message == "This file is 3 KB; the limit is 1000 bytes."
     assert uploaded_file.tell() == 0
-    _assert_nothing_left()
+    assert_nothing_stored()
 
 
 def test_it_rejects_a_real_file_just_over_10_mb(alice_client):
     data = image_bytes("JPEG")
     data += bytes(10 * 1024 * 1024 + 1 - len(data))
 
-    response = _post(alice_client, "huge.jpg", data)
+    response = post_file(alice_client, "huge.jpg", data)
 
     assert response.status_code == 400
     assert response.json()["error"] == "This file is 10.1 MB; the limit is 10 MB."
-    _assert_nothing_left()
+    assert_nothing_stored()
 
 
 def test_it_rejects_a_real_image_over_a_lowered_pixel_limit(alice_client, settings):
     settings.UPLOAD_MAX_PIXELS = 3_000_000
     data = image_bytes("PNG", size=(2000, 2000))
 
-    response = _post(alice_client, "wide.png", data)
+    response = post_file(alice_client, "wide.png", data)
 
     assert response.json()["error"] == (
         "This image is 2000 × 2000 pixels (4.0 megapixels); the limit is 3 megapixels."
     )
-    _assert_nothing_left()
+    assert_nothing_stored()
 
 
 def test_a_form_post_reports_each_rejected_file_and_keeps_the_good_ones(alice_client):

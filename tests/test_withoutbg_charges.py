@@ -26,59 +26,53 @@ from tests.images import image_bytes
 PHOTO = image_bytes("JPEG", (64, 48), quality=90)
 
 
-@pytest.fixture
-def client(sandbox):
-    with WithoutbgClient(sandbox.base_url, sandbox.key, timeout=20, credit_timeout=20) as client:
-        yield client
-
-
-def broken_reply(client, sandbox, kind: str) -> ContractViolation:
+def broken_reply(withoutbg, sandbox, kind: str) -> ContractViolation:
     sandbox.inject(malformed=1, malformed_kind=kind)
     with pytest.raises(ContractViolation) as caught:
-        client.alpha_matte_base64(PHOTO)
+        withoutbg.alpha_matte_base64(PHOTO)
     return caught.value
 
 
-def test_a_matte_is_charged(client, sandbox):
-    result = client.alpha_matte_base64(PHOTO)
+def test_a_matte_is_charged(withoutbg, sandbox):
+    result = withoutbg.alpha_matte_base64(PHOTO)
 
     assert result.stats.charge is Charge.CHARGED
     assert sandbox.state()["charges"] == 1
 
 
-def test_a_broken_reply_is_charged_and_carries_its_body(client, sandbox):
-    violation = broken_reply(client, sandbox, "not_json")
+def test_a_broken_reply_is_charged_and_carries_its_body(withoutbg, sandbox):
+    violation = broken_reply(withoutbg, sandbox, "not_json")
 
     assert violation.stats.charge is Charge.CHARGED
     assert violation.reply.startswith(b"<html>")
     assert sandbox.state()["charges"] == 1
 
 
-def test_the_credit_check_is_free(client):
-    assert client.available_credit().stats.charge is Charge.FREE
+def test_the_credit_check_is_free(withoutbg):
+    assert withoutbg.available_credit().stats.charge is Charge.FREE
 
 
-def test_a_refusal_is_free(client, sandbox):
+def test_a_refusal_is_free(withoutbg, sandbox):
     sandbox.configure(credits=0)
     with pytest.raises(InsufficientCredit) as caught:
-        client.alpha_matte_base64(PHOTO)
+        withoutbg.alpha_matte_base64(PHOTO)
 
     assert caught.value.stats.charge is Charge.FREE
     assert caught.value.reply is None
 
 
-def test_a_server_error_is_free(client, sandbox):
+def test_a_server_error_is_free(withoutbg, sandbox):
     sandbox.inject(error_rate=1.0, error_status=503)
     with pytest.raises(ServerError) as caught:
-        client.alpha_matte_base64(PHOTO)
+        withoutbg.alpha_matte_base64(PHOTO)
 
     assert caught.value.stats.charge is Charge.FREE
     assert sandbox.state()["charges"] == 0
 
 
-def test_an_answer_that_came_too_late_may_have_been_charged(client, sandbox):
+def test_an_answer_that_came_too_late_may_have_been_charged(withoutbg, sandbox):
     # The model makes this matte now, so the slow call is charged at once.
-    client.alpha_matte_base64(PHOTO)
+    withoutbg.alpha_matte_base64(PHOTO)
     sandbox.reset()
     sandbox.inject(slow=1, slow_seconds=30)
 
@@ -108,21 +102,21 @@ def test_a_call_that_never_connected_is_free():
 
 
 @pytest.mark.parametrize("kind", ["wrong_size", "not_png", "not_one_channel", "missing_field"])
-def test_a_broken_reply_holding_a_picture_gives_a_matte_at_the_size_sent(client, sandbox, kind):
-    violation = broken_reply(client, sandbox, kind)
+def test_a_broken_reply_holding_a_picture_gives_a_matte_at_the_size_sent(withoutbg, sandbox, kind):
+    violation = broken_reply(withoutbg, sandbox, kind)
 
     matte = salvage_matte(violation.reply, sent=PHOTO)
 
     assert (matte.mode, matte.size) == ("L", (64, 48))
-    good = client.alpha_matte_base64(PHOTO).image
+    good = withoutbg.alpha_matte_base64(PHOTO).image
     # The same matte as a good reply's, give or take resampling and JPEG.
     difference = sum(abs(a - b) for a, b in zip(matte.tobytes(), good.tobytes(), strict=True))
     assert difference / (64 * 48) < 24
 
 
 @pytest.mark.parametrize("kind", ["not_json", "bad_base64", "truncated"])
-def test_a_broken_reply_with_no_whole_picture_gives_nothing(client, sandbox, kind):
-    violation = broken_reply(client, sandbox, kind)
+def test_a_broken_reply_with_no_whole_picture_gives_nothing(withoutbg, sandbox, kind):
+    violation = broken_reply(withoutbg, sandbox, kind)
 
     assert salvage_matte(violation.reply, sent=PHOTO) is None
 

@@ -36,14 +36,8 @@ from tests.images import image_bytes
 PHOTO = image_bytes("JPEG", (64, 48), quality=90)
 
 
-@pytest.fixture
-def client(sandbox):
-    with WithoutbgClient(sandbox.base_url, sandbox.key, timeout=20, credit_timeout=20) as client:
-        yield client
-
-
-def test_alpha_matte_base64_returns_a_grey_matte_at_the_size_sent(client):
-    result = client.alpha_matte_base64(PHOTO)
+def test_alpha_matte_base64_returns_a_grey_matte_at_the_size_sent(withoutbg):
+    result = withoutbg.alpha_matte_base64(PHOTO)
 
     assert result.image.mode == "L"
     assert result.image.size == (64, 48)
@@ -55,16 +49,16 @@ def test_alpha_matte_base64_returns_a_grey_matte_at_the_size_sent(client):
     assert result.stats.bytes_received > 0
 
 
-def test_remove_background_base64_returns_an_rgba_cutout(client):
-    result = client.remove_background_base64(PHOTO)
+def test_remove_background_base64_returns_an_rgba_cutout(withoutbg):
+    result = withoutbg.remove_background_base64(PHOTO)
 
     assert result.image.mode == "RGBA"
     assert result.image.size == (64, 48)
     assert result.stats.endpoint == "/v1.0/image-without-background-base64"
 
 
-def test_alpha_matte_sends_the_file_as_multipart(client):
-    result = client.alpha_matte(PHOTO)
+def test_alpha_matte_sends_the_file_as_multipart(withoutbg):
+    result = withoutbg.alpha_matte(PHOTO)
 
     assert result.image.mode == "L"
     assert result.image.size == (64, 48)
@@ -72,36 +66,36 @@ def test_alpha_matte_sends_the_file_as_multipart(client):
     assert len(PHOTO) < result.stats.bytes_sent < len(PHOTO) * 4 / 3
 
 
-def test_remove_background_sends_the_file_as_multipart(client):
-    result = client.remove_background(image_bytes("PNG", (64, 48)))
+def test_remove_background_sends_the_file_as_multipart(withoutbg):
+    result = withoutbg.remove_background(image_bytes("PNG", (64, 48)))
 
     assert result.image.mode == "RGBA"
     assert result.image.size == (64, 48)
     assert result.stats.endpoint == "/v1.0/image-without-background"
 
 
-def test_calls_reuse_one_connection(client, sandbox):
-    client.alpha_matte_base64(PHOTO)
-    client.alpha_matte(PHOTO)
-    client.available_credit()
+def test_calls_reuse_one_connection(withoutbg, sandbox):
+    withoutbg.alpha_matte_base64(PHOTO)
+    withoutbg.alpha_matte(PHOTO)
+    withoutbg.available_credit()
 
     assert sandbox.state()["connections"] == 1
 
 
-def test_available_credit_reads_the_balance_and_expiry(client, sandbox):
+def test_available_credit_reads_the_balance_and_expiry(withoutbg, sandbox):
     sandbox.configure(credits=42, expires_at="2030-01-02 03:04:05")
 
-    credits = client.available_credit()
+    credits = withoutbg.available_credit()
 
     assert credits.credit == 42
     assert credits.expires_at == datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert credits.stats.endpoint == "/available-credit"
 
 
-def test_available_credit_reads_a_date_alone_as_the_end_of_that_day(client, sandbox):
+def test_available_credit_reads_a_date_alone_as_the_end_of_that_day(withoutbg, sandbox):
     sandbox.configure(expires_at="2030-01-02 03:04:05", date_format="date")
 
-    assert client.available_credit().expires_at == datetime(2030, 1, 2, 23, 59, 59, tzinfo=UTC)
+    assert withoutbg.available_credit().expires_at == datetime(2030, 1, 2, 23, 59, 59, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -134,12 +128,12 @@ def test_parse_expiration_reads_every_form(value, expected):
     ],
 )
 def test_each_error_status_becomes_a_typed_error(
-    client, sandbox, status, error_class, action, detail
+    withoutbg, sandbox, status, error_class, action, detail
 ):
     sandbox.inject(error_rate=1.0, error_status=status)
 
     with pytest.raises(error_class) as caught:
-        client.alpha_matte_base64(PHOTO)
+        withoutbg.alpha_matte_base64(PHOTO)
 
     error = caught.value
     assert error.action is action
@@ -161,47 +155,47 @@ def test_a_wrong_key_pauses_processing(sandbox):
     assert "stop all processing" in str(caught.value)
 
 
-def test_no_credit_left_pauses_processing(client, sandbox):
+def test_no_credit_left_pauses_processing(withoutbg, sandbox):
     sandbox.configure(credits=0)
 
     with pytest.raises(InsufficientCredit) as caught:
-        client.alpha_matte(PHOTO)
+        withoutbg.alpha_matte(PHOTO)
 
     assert caught.value.action is Action.PAUSE
 
 
-def test_expired_credits_pause_processing(client, sandbox):
+def test_expired_credits_pause_processing(withoutbg, sandbox):
     sandbox.configure(expires_at="2020-01-01 00:00:00")
 
     with pytest.raises(CreditsExpired):
-        client.alpha_matte_base64(PHOTO)
+        withoutbg.alpha_matte_base64(PHOTO)
 
 
-def test_a_file_over_10_mb_fails_the_image(client):
+def test_a_file_over_10_mb_fails_the_image(withoutbg):
     with pytest.raises(TooLarge) as caught:
-        client.alpha_matte_base64(PHOTO + os.urandom(10 * 1024 * 1024))
+        withoutbg.alpha_matte_base64(PHOTO + os.urandom(10 * 1024 * 1024))
 
     assert caught.value.action is Action.FAIL_IMAGE
 
 
-def test_a_file_that_is_no_image_fails_the_image(client):
+def test_a_file_that_is_no_image_fails_the_image(withoutbg):
     with pytest.raises(UnsupportedType):
-        client.alpha_matte(b"plain text, not a picture")
+        withoutbg.alpha_matte(b"plain text, not a picture")
 
 
-def test_a_corrupt_image_fails_the_image(client):
+def test_a_corrupt_image_fails_the_image(withoutbg):
     with pytest.raises(Unprocessable) as caught:
-        client.alpha_matte_base64(PHOTO[: len(PHOTO) // 2])
+        withoutbg.alpha_matte_base64(PHOTO[: len(PHOTO) // 2])
 
     assert caught.value.detail == "Validation Error - corrupt image"
 
 
-def test_the_rate_limit_asks_for_a_retry(client, sandbox):
+def test_the_rate_limit_asks_for_a_retry(withoutbg, sandbox):
     sandbox.configure(rate_limit=1)
-    client.available_credit()
+    withoutbg.available_credit()
 
     with pytest.raises(RateLimited) as caught:
-        client.alpha_matte_base64(PHOTO)
+        withoutbg.alpha_matte_base64(PHOTO)
 
     assert caught.value.detail == "Rate limit (1 request/minute) exceeded"
     assert caught.value.action is Action.RETRY
@@ -260,11 +254,11 @@ def test_a_refused_connection_asks_for_a_retry():
         ("truncated", "corrupt"),
     ],
 )
-def test_a_broken_matte_reply_is_a_contract_violation(client, sandbox, kind, message):
+def test_a_broken_matte_reply_is_a_contract_violation(withoutbg, sandbox, kind, message):
     sandbox.inject(malformed=1, malformed_kind=kind)
 
     with pytest.raises(ContractViolation) as caught:
-        client.alpha_matte_base64(PHOTO)
+        withoutbg.alpha_matte_base64(PHOTO)
 
     assert message in caught.value.detail
     assert caught.value.status == 200
@@ -280,11 +274,11 @@ def test_a_broken_matte_reply_is_a_contract_violation(client, sandbox, kind, mes
         ("wrong_size", "32×24, the image sent 64×48"),
     ],
 )
-def test_a_broken_binary_cutout_is_a_contract_violation(client, sandbox, kind, message):
+def test_a_broken_binary_cutout_is_a_contract_violation(withoutbg, sandbox, kind, message):
     sandbox.inject(malformed=1, malformed_kind=kind)
 
     with pytest.raises(ContractViolation) as caught:
-        client.remove_background(PHOTO)
+        withoutbg.remove_background(PHOTO)
 
     assert message in caught.value.detail
 
@@ -411,7 +405,7 @@ def test_a_credit_reply_without_expiry_has_none(scripted_api):
     assert (credits.credit, credits.expires_at) == (5, None)
 
 
-def test_the_matte_decodes_to_what_the_png_holds(client):
-    result = client.alpha_matte_base64(PHOTO)
+def test_the_matte_decodes_to_what_the_png_holds(withoutbg):
+    result = withoutbg.alpha_matte_base64(PHOTO)
 
     assert Image.open(io.BytesIO(result.png)).tobytes() == result.image.tobytes()

@@ -10,23 +10,14 @@ import time
 from datetime import timedelta
 
 import django_rq
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cutouts.models import Image
 from cutouts.processing import queueing
-from cutouts.processing.uploads import image_upload
-from tests.test_processing_workers import photo
+from tests.images import product_photo
+from tests.uploading import upload
 from tests.worker_fixtures import wait_until
 
 SCHEDULER_LOCK = "rq:scheduler-lock:default"
-
-
-def upload(owner, seed: int) -> Image:
-    return image_upload(
-        owner=owner,
-        batch=None,
-        uploaded_file=SimpleUploadedFile(f"photo-{seed}.jpg", photo(seed)),
-    )
 
 
 def done(images: list[Image]) -> int:
@@ -38,7 +29,9 @@ def test_a_killed_workers_pending_retries_run_within_a_minute(workers, sandbox, 
     # Retries due a few seconds after each failure: pending when the worker dies.
     workers.env.update(PROCESS_BACKOFF_SECONDS="2", PROCESS_BACKOFF_MAX_SECONDS="4")
     first_worker, _cron = workers.start(1)
-    images = [upload(alice, seed) for seed in range(4)]
+    images = [
+        upload(alice, f"photo-{seed}.jpg", product_photo(seed, (240, 180))) for seed in range(4)
+    ]
     retries = django_rq.get_queue("default").scheduled_job_registry
     wait_until(
         lambda: retries.count >= 2 and queue_redis.exists(SCHEDULER_LOCK),

@@ -4,7 +4,8 @@
 `make test`) around a test. `workers` starts `manage.py rqworker` processes
 and the `rqcron` scheduler against the test database, the test media folder
 and the sandbox, with short intervals so a test sees retries and sweeps in
-seconds.
+seconds. `pipeline` needs no worker: it runs each job the moment it is queued,
+in the test's own process. `export` starts a studio export as a commit would.
 """
 
 import os
@@ -20,8 +21,11 @@ import django_rq
 import pytest
 from django.conf import settings as django_settings
 
+from cutouts.models import Image
 from cutouts.processing.queueing import QUEUE
-from tests.sandbox_fixtures import point_at_sandbox
+from cutouts.studio import services as studio
+from tests.api_calls import process_on_upload, use_sandbox
+from tests.sandbox_fixtures import Sandbox, point_at_sandbox
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +46,26 @@ def queue_redis():
     connection.flushdb()
     yield connection
     connection.flushdb()
+
+
+@pytest.fixture
+def pipeline(settings, sandbox: Sandbox, queue_redis) -> Sandbox:
+    """The app on the sandbox, each queued job run here the moment it is queued."""
+    use_sandbox(settings, sandbox)
+    process_on_upload(settings)
+    return sandbox
+
+
+@pytest.fixture
+def export(queue_redis, django_capture_on_commit_callbacks):
+    """export_create, with its after-commit queueing run as a real commit would."""
+
+    def _export(user, images, preset="amazon-main") -> studio.ExportCreated:
+        chosen = Image.objects.filter(pk__in=[image.pk for image in images])
+        with django_capture_on_commit_callbacks(execute=True):
+            return studio.export_create(user=user, images=chosen, preset=preset)
+
+    return _export
 
 
 def database_url() -> str:

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 import django_rq
 import pytest
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 from rq import Worker
 from rq.cron import CronScheduler
@@ -13,8 +12,8 @@ from rq.cron import CronScheduler
 from cutouts.processing.credits import credits_refresh
 from cutouts.processing.pipeline import image_process
 from cutouts.processing.queueing import QUEUES
-from cutouts.processing.uploads import image_upload
 from tests.images import image_bytes
+from tests.uploading import upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +37,7 @@ def api(api, settings, queue_redis):
 def run_batch(uploads: list[tuple[object, str, bytes]]) -> None:
     """Upload and process each image here, through the sandbox, as a worker would."""
     for owner, name, data in uploads:
-        image = image_upload(owner=owner, batch=None, uploaded_file=SimpleUploadedFile(name, data))
+        image = upload(owner, name, data)
         image_process(image_id=image.pk)
     django_rq.get_queue("default").empty()  # the jobs the uploads queued are done
 

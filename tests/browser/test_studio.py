@@ -13,7 +13,7 @@ from cutouts.models import ApiCall, Image
 from cutouts.processing.pipeline import image_process
 from cutouts.processing.queueing import QUEUES
 from cutouts.processing.uploads import batch_start, image_upload
-from tests.studio_images import product_photo
+from tests.images import product_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
