@@ -11,7 +11,7 @@ from django.utils.html import escape
 from cutouts.models import ApiCall, Image, ProcessingState
 from cutouts.processing.pausing import PAUSE_RULES
 from cutouts.processing.pipeline import image_process
-from tests.studio_images import product_photo
+from tests.images import product_photo
 from tests.uploading import upload
 
 pytestmark = pytest.mark.django_db
