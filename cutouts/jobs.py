@@ -12,8 +12,10 @@ from cutouts.studio import services as studio
 
 
 def process_image(image_id: int, slot: float | None = None, ticket: str = "") -> None:
-    # `slot` and `ticket`: the rate-limit reservation the job was put back for.
-    pipeline.image_process(image_id=image_id, slot=slot, ticket=ticket)
+    # `slot` and `ticket`: a slot booked ahead by a job queued before slots
+    # went to the fair order when they come free; it is given back.
+    del slot
+    pipeline.image_process(image_id=image_id, ticket=ticket)
 
 
 def run_render(render_id: int) -> None:

@@ -93,11 +93,18 @@ class Image(models.Model):
     # The RQ job that will process the image next; the sweeper re-enqueues
     # images whose job Redis no longer knows (Redis down at upload, or flushed).
     job_id = models.CharField(max_length=64, blank=True)
+    # Its place in the fair order of API calls (cutouts.processing.scheduling):
+    # urgent images first, then by fair_seq, which interleaves members.
+    fair_seq = models.BigIntegerField(default=0)
+    urgent = models.BooleanField(default=False)
+    # Not to be called for before this (a retry's back-off, a twin's wait).
+    not_before = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [
+            models.Index(fields=["status", "-urgent", "fair_seq", "id"], name="image_fair_order"),
             models.Index(fields=["owner", "-created_at"]),
             models.Index(fields=["owner", "status", "-created_at"]),
             models.Index(fields=["status", "updated_at"]),

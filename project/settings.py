@@ -257,6 +257,8 @@ SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
 SCHEDULED_JOB_GRACE_SECONDS = envint("SCHEDULED_JOB_GRACE_SECONDS", 10)
 CREDIT_RECHECK_SECONDS = envint("CREDIT_RECHECK_SECONDS", 60)
 RATE_LIMIT_TOLERANCE_SECONDS = envfloat("RATE_LIMIT_TOLERANCE_SECONDS", 1.5)
+# A member with fewer images than this waiting goes ahead of large batches.
+FAIR_SMALL_DROP = envint("FAIR_SMALL_DROP", 10)
 # Credits: checked every CREDIT_REFRESH_SECONDS for the dashboard; admins are
 # e-mailed once when they drop below CREDIT_LOW_THRESHOLD, and once when they
 # expire within CREDIT_EXPIRY_WARNING_DAYS.

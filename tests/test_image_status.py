@@ -37,6 +37,8 @@ def test_it_tells_the_status_label_and_reason_of_each_image(alice_client, alice)
                 "status": "queued",
                 "label": "Queued",
                 "reason": "Waiting for a free API slot.",
+                # First in line with every slot free: its call goes at once.
+                "eta": "Done in under a minute",
                 "thumbnail_url": f"/images/{image.pk}/thumbnail/",
                 "preview_url": None,
                 "cutout_thumbnail_url": None,
@@ -91,6 +93,8 @@ def test_it_counts_a_batch_by_how_far_each_image_got(alice_client, alice):
             "failed": 1,
             "waiting_credits": 1,
             "in_progress": 3,
+            # One of its images waits for credits: no figure can be given.
+            "eta": "Paused: done once processing resumes",
         },
     }
 
@@ -119,11 +123,13 @@ def test_the_query_count_does_not_grow_with_the_images(
 ):
     batch = UploadBatch.objects.create(owner=alice)
     images = [_in_batch(batch, f"{number}.jpg") for number in range(count)]
-    for image in images[::2]:
+    for image in images[1::2]:
         finish(image)
 
-    # Session, user, the images with their outputs, the batch, its counts.
-    with django_assert_num_queries(5):
+    # Session, user, the images with their outputs, the line for their ETAs
+    # (the pause, the fair order, recent call times), the batch, its waiting
+    # images and its counts.
+    with django_assert_num_queries(9):
         body = _statuses(admin_client_, *images, batch=batch)
 
     assert len(body["images"]) == count

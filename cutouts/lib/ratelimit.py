@@ -93,6 +93,25 @@ class RateLimiter:
         )
         return max(0.0, float(slot) - float(now))
 
+    def next_slots(self, count: int) -> list[float]:
+        """When the next `count` calls could go, each at the first moment the limit allows."""
+        now = self.now()
+        taken = [
+            score
+            for _, score in self.connection.zrangebyscore(
+                self.key, now - self.window, "+inf", withscores=True
+            )
+        ]
+        earliest = max(now, float(self.connection.get(self.cooldown_key) or 0))
+        slots: list[float] = []
+        for _ in range(count):
+            slot = earliest
+            if len(taken) >= self.limit:
+                slot = max(slot, taken[-self.limit] + self.window)
+            taken.append(slot)
+            slots.append(slot)
+        return slots
+
     def release(self, ticket: str) -> None:
         """Free a slot never used for a call, named by its ticket.
 

@@ -19,9 +19,11 @@ cutouts.jobs only load ids and call these functions. The rules:
 import io
 import logging
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -36,7 +38,7 @@ from cutouts.lib.presets import BUILTIN_PRESETS, CUTOUT_PRESET
 from cutouts.lib.ratelimit import backoff_delay
 from cutouts.lib.withoutbg.client import Action, CallStats, RateLimited, WithoutbgError
 from cutouts.models import ApiCall, Image, Matte, Render
-from cutouts.processing import pausing
+from cutouts.processing import pausing, scheduling
 from cutouts.processing.engines import MattingEngine, get_engine
 from cutouts.processing.queueing import enqueue_processing, get_limiter, redis_connection
 from cutouts.storage import new_files
@@ -49,6 +51,14 @@ WAITING_FOR_SLOT = "Waiting for a free API slot."
 SAME_BYTES_REASON = "Waiting for the same picture, uploaded again, to finish processing."
 
 
+@dataclass
+class Slot:
+    """A rate-limit slot taken for a call; given back unless `used`."""
+
+    ticket: str
+    used: bool = False
+
+
 @dataclass(frozen=True)
 class Answer:
     """The engine's matte for a proxy, as it arrived (PNG bytes, proxy size)."""
@@ -57,19 +67,81 @@ class Answer:
     engine: str
 
 
-def image_process(*, image_id: int, slot: float | None = None, ticket: str = "") -> None:
-    """Bring one queued image to done, failed, waiting, or back to the queue for later.
+def image_process(*, image_id: int, ticket: str = "") -> None:
+    """Process the image, or, when it needs a paid call, the first image of the fair order.
 
-    `slot` and `ticket` are the rate-limit reservation (cutouts.lib.ratelimit)
-    of a job put back to wait for its slot.
+    Free work (a stored matte of the same bytes, a kept answer, the offline
+    model, a pause) is done for this image at once. A paid call waits for a
+    free slot, and the slot goes to whichever image is first in the fair
+    order (cutouts.processing.scheduling), so a newcomer's photo never waits
+    behind a whole batch. `ticket` names a slot booked ahead by a job queued
+    before slots were chosen this way: it is given back.
     """
+    if ticket:
+        get_limiter().release(ticket)
+    if _needs_paid_call(image_id):
+        _serve_next_in_line(image_id)
+        return
     if not _claim(image_id):
         return
-    image = Image.objects.get(pk=image_id)
+    _run(Image.objects.get(pk=image_id), slot=None)
+
+
+def _needs_paid_call(image_id: int) -> bool:
+    image = Image.objects.filter(pk=image_id, status=Image.Status.QUEUED).first()
+    if image is None or not get_engine().metered or pausing.is_paused():
+        return False
+    twin = Matte.objects.filter(image__sha256=image.sha256).exclude(image=image).exists()
+    return not twin and not redis_connection().exists(_answer_key(image))
+
+
+def _serve_next_in_line(image_id: int) -> None:
+    """Take a free slot and spend it on the first image of the fair order.
+
+    This job's own image, if another went first, is put back for its turn:
+    every queued image keeps one job, and every free slot finds a job.
+    """
+    limiter = get_limiter()
+    slot = Slot(ticket=uuid.uuid4().hex)
+    wait = limiter.try_acquire(ticket=slot.ticket)
+    if 0 < wait <= SCHEDULER_GRANULARITY_SECONDS:
+        # RQ's scheduler keeps whole seconds: a job may wake a moment early.
+        time.sleep(wait)
+        wait = limiter.try_acquire(ticket=slot.ticket)
+    chosen = scheduling.claim_next() if wait == 0 else None
+    if chosen is None:
+        if wait == 0:
+            limiter.release(slot.ticket)
+        _wait_for_turn(image_id, at_least=wait)
+        return
+    if chosen.pk != image_id:
+        _wait_for_turn(image_id, at_least=0)
     try:
-        _process(image, slot, ticket)
+        _run(chosen, slot=slot)
+    finally:
+        if not slot.used:
+            limiter.release(slot.ticket)
+
+
+def _wait_for_turn(image_id: int, *, at_least: float) -> None:
+    """Queue the image's job again for about when its turn in the fair order comes."""
+    image = Image.objects.filter(pk=image_id, status=Image.Status.QUEUED).first()
+    if image is None:
+        return
+    line = scheduling.Line()
+    eta = line.eta(image)
+    turn = max(0.0, (eta.seconds or 0) - line.processing) if eta else 0.0
+    Image.objects.filter(pk=image_id, status=Image.Status.QUEUED).update(
+        status_reason=WAITING_FOR_SLOT, updated_at=timezone.now()
+    )
+    enqueue_processing(image_id, delay=max(at_least, turn))
+
+
+def _run(image: Image, *, slot: Slot | None) -> None:
+    try:
+        _process(image, slot)
     except Exception:
-        logger.exception("Processing image %s failed unexpectedly", image_id)
+        logger.exception("Processing image %s failed unexpectedly", image.pk)
         _finish(image, Image.Status.FAILED, "Something went wrong while processing. Try again.")
         raise
 
@@ -86,7 +158,7 @@ def _claim(image_id: int) -> bool:
     return claimed == 1
 
 
-def _process(image: Image, slot: float | None, ticket: str) -> None:
+def _process(image: Image, slot: Slot | None) -> None:
     if _copy_matte_of_same_bytes(image):
         return
     with _bytes_lock(image) as locked:
@@ -97,7 +169,7 @@ def _process(image: Image, slot: float | None, ticket: str) -> None:
             return
         if _copy_matte_of_same_bytes(image):
             return
-        answer = _stored_answer(image) or _fetch_answer(image, slot, ticket)
+        answer = _stored_answer(image) or _fetch_answer(image, slot)
         if answer is not None:
             _save_matte_and_outputs(image, answer)
 
@@ -118,7 +190,7 @@ def _bytes_lock(image: Image) -> Iterator[bool]:
                 lock.release()
 
 
-def _fetch_answer(image: Image, slot: float | None, ticket: str) -> Answer | None:
+def _fetch_answer(image: Image, slot: Slot | None) -> Answer | None:
     """Ask the engine for the matte; None when the image was put back, paused or failed."""
     if pausing.is_paused():
         _wait_for_resume(image)
@@ -130,8 +202,13 @@ def _fetch_answer(image: Image, slot: float | None, ticket: str) -> Answer | Non
     except (OSError, ValueError):
         _finish(image, Image.Status.FAILED, "This file could not be read as an image.")
         return None
-    if engine.metered and not _has_slot(image, slot, ticket):
-        return None
+    if engine.metered:
+        if slot is None:
+            # Its kept answer or twin went away since the job looked: a paid
+            # call after all, so it takes its turn in the fair order.
+            _requeue(image, WAITING_FOR_SLOT, delay=0)
+            return None
+        slot.used = True
     return _ask_engine(image, engine, sent.jpeg)
 
 
@@ -166,36 +243,6 @@ def _stored_answer(image: Image) -> Answer | None:
     if not raw:
         return None
     return Answer(png=raw[b"png"], engine=raw[b"engine"].decode())
-
-
-def _has_slot(image: Image, slot: float | None, ticket: str) -> bool:
-    """Whether this job may call the API now; if not, it is put back for its slot."""
-    limiter = get_limiter()
-    if slot is not None:
-        early = slot - limiter.now()
-        if 0 < early <= SCHEDULER_GRANULARITY_SECONDS:
-            # RQ's scheduler keeps whole seconds, so a job can start up to a
-            # second before the slot it already holds: wait that moment out.
-            time.sleep(early)
-        if limiter.is_due(slot):
-            return True
-        if early > 0:
-            _requeue(image, WAITING_FOR_SLOT, delay=early, slot=slot, ticket=ticket)
-            return False
-        # Too late (a busy queue): the slot was never used, so it goes back to
-        # the pool rather than stay counted for a call never made.
-        limiter.release(ticket)
-    reservation = limiter.reserve()
-    if reservation.delay <= 0.05:
-        return True
-    _requeue(
-        image,
-        WAITING_FOR_SLOT,
-        delay=reservation.delay,
-        slot=reservation.slot,
-        ticket=reservation.ticket,
-    )
-    return False
 
 
 def _ask_engine(image: Image, engine: MattingEngine, jpeg: bytes) -> Answer | None:
@@ -380,13 +427,16 @@ def _record_answer(
     )
 
 
-def _requeue(
-    image: Image, reason: str, *, delay: float, slot: float | None = None, ticket: str = ""
-) -> None:
+def _requeue(image: Image, reason: str, *, delay: float) -> None:
+    """Put the image back in the line, not to be called for before `delay` seconds."""
     Image.objects.filter(pk=image.pk).update(
-        status=Image.Status.QUEUED, status_reason=reason, claimed_at=None, updated_at=timezone.now()
+        status=Image.Status.QUEUED,
+        status_reason=reason,
+        claimed_at=None,
+        not_before=timezone.now() + timedelta(seconds=delay) if delay else None,
+        updated_at=timezone.now(),
     )
-    enqueue_processing(image.pk, delay=delay, slot=slot, ticket=ticket)
+    enqueue_processing(image.pk, delay=delay)
 
 
 def _wait_for_resume(image: Image) -> None:

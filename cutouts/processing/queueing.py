@@ -66,14 +66,11 @@ def get_limiter() -> RateLimiter:
     )
 
 
-def enqueue_processing(
-    image_id: int, *, delay: float = 0.0, slot: float | None = None, ticket: str = ""
-) -> None:
+def enqueue_processing(image_id: int, *, delay: float = 0.0) -> None:
     """Queue the image's processing job, now or after `delay` seconds.
 
-    `slot` and `ticket` name the rate-limit reservation the job will use. The
-    job id is saved on the image first: if Redis then fails, the sweeper sees
-    an image whose job Redis does not know and queues it again.
+    The job id is saved on the image first: if Redis then fails, the sweeper
+    sees an image whose job Redis does not know and queues it again.
     """
     job_id = f"process-{image_id}-{uuid.uuid4().hex[:12]}"
     Image.objects.filter(pk=image_id).update(job_id=job_id, updated_at=timezone.now())
@@ -85,9 +82,9 @@ def enqueue_processing(
         "failure_ttl": 7 * 24 * 3600,
     }
     if delay > 0:
-        queue.enqueue_in(timedelta(seconds=delay), PROCESS_JOB, image_id, slot, ticket, **options)
+        queue.enqueue_in(timedelta(seconds=delay), PROCESS_JOB, image_id, **options)
     else:
-        queue.enqueue(PROCESS_JOB, image_id, slot, ticket, **options)
+        queue.enqueue(PROCESS_JOB, image_id, **options)
 
 
 def enqueue_uploaded(image_id: int) -> bool:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from cutouts.models import Image
+from cutouts.processing import scheduling
 from cutouts.processing.queueing import enqueue_processing
 
 logger = logging.getLogger(__name__)
@@ -22,8 +23,13 @@ RETRY_REASON = "Queued again by an admin."
 
 def image_retry(*, image: Image) -> bool:
     """Queue a failed image again; False when it is not failed (nothing to retry)."""
+    # An admin asked for this one: it goes ahead of large batches.
+    fair_seq, _ = scheduling.place_in_line(owner_id=image.owner_id, urgent=True)
     # Only while still failed: another admin may have retried it a moment ago.
     retried = Image.objects.filter(pk=image.pk, status=Image.Status.FAILED).update(
+        fair_seq=fair_seq,
+        urgent=True,
+        not_before=None,
         status=Image.Status.QUEUED,
         status_reason=RETRY_REASON,
         attempts=0,

@@ -27,6 +27,7 @@ from PIL import ImageMode, UnidentifiedImageError
 
 from cutouts.lib import proxy
 from cutouts.models import Image, UploadBatch
+from cutouts.processing import scheduling
 from cutouts.processing.queueing import enqueue_uploaded
 from cutouts.storage import new_files
 
@@ -122,11 +123,19 @@ def batch_start(*, owner: AbstractBaseUser) -> UploadBatch:
 
 
 def image_upload(
-    *, owner: AbstractBaseUser, batch: UploadBatch | None, uploaded_file: UploadedFile
+    *,
+    owner: AbstractBaseUser,
+    batch: UploadBatch | None,
+    uploaded_file: UploadedFile,
+    urgent: bool = False,
 ) -> Image:
+    """Check and store an upload and queue it; `urgent` puts it ahead of large batches."""
     data = _read_within_limit(uploaded_file)
     checked = check_image(data=data)
+    fair_seq, urgent = scheduling.place_in_line(owner_id=owner.pk, urgent=urgent)
     image = Image(
+        fair_seq=fair_seq,
+        urgent=urgent,
         owner=owner,
         batch=batch,
         original_name=clean_file_name(uploaded_file.name or ""),

@@ -93,7 +93,8 @@ def process_for_api(
         raise ApiError(413, too_large_detail())
     uploaded_file = SimpleUploadedFile(name or API_UPLOAD_STEM, data)
     try:
-        image = image_upload(owner=user, batch=None, uploaded_file=uploaded_file)
+        # The caller waits for the answer: it goes ahead of large batches.
+        image = image_upload(owner=user, batch=None, uploaded_file=uploaded_file, urgent=True)
     except FileTooLarge as rejection:
         raise ApiError(413, rejection.message) from rejection
     except NotAnAcceptedImage as rejection:

@@ -4,6 +4,7 @@
 // statuses are polled and the page updated in place:
 //   .badge                  class and label
 //   [data-live-reason]      the status reason, hidden when empty
+//   [data-live-eta]         when it is expected done (the batch's too), hidden when empty
 //   [data-live-src=field]   an image's src, from that field once it has one
 //   [data-live-href=field]  a link's href from that field, hidden without one
 //   [data-live-show="a b"]  shown only in those statuses
@@ -80,6 +81,10 @@
         badge.className = `badge ${image.status}`;
         badge.textContent = image.label;
       }
+      for (const eta of item.querySelectorAll("[data-live-eta]")) {
+        eta.textContent = image.eta;
+        eta.hidden = !image.eta;
+      }
       for (const reason of item.querySelectorAll("[data-live-reason]")) {
         reason.textContent = image.reason;
         reason.title = image.reason;
@@ -115,6 +120,11 @@
       if (part) part.style.width = batch.total ? `${(100 * batch[name]) / batch.total}%` : "0";
     }
     progress.querySelector("[role=progressbar]").setAttribute("aria-valuenow", String(finished));
+    const eta = progress.querySelector("[data-live-eta]");
+    if (eta) {
+      eta.textContent = batch.eta;
+      eta.hidden = !batch.eta;
+    }
     for (const form of document.querySelectorAll("[data-batch-failed-only]")) {
       form.hidden = batch.failed === 0;
     }

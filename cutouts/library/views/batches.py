@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from cutouts.processing import scheduling
 from cutouts.selectors import batch_for_viewer, batch_images, batch_progress
 
 
@@ -15,5 +16,12 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(batch_images(batch=batch), settings.LIBRARY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    context = {"batch": batch, "page": page, "progress": batch_progress(batch=batch)}
+    line = scheduling.Line()
+    scheduling.attach_etas(page.object_list, line)
+    context = {
+        "batch": batch,
+        "page": page,
+        "progress": batch_progress(batch=batch),
+        "eta": scheduling.batch_eta(batch.pk, line),
+    }
     return render(request, "cutouts/batch_detail.html", context)

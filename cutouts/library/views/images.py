@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from cutouts.library.views.upload import upload_widget_context
 from cutouts.models import Image
+from cutouts.processing import scheduling
 from cutouts.selectors import image_page_for_user, library_images, library_status_counts
 
 # Every accepted format but TIFF, which only Safari can show.
@@ -30,6 +31,7 @@ def library(request: HttpRequest) -> HttpResponse:
         status = ""
     images = library_images(user=request.user, status=status or None)
     page = Paginator(images, settings.LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    scheduling.attach_etas(page.object_list)
     counts = library_status_counts(user=request.user)
     tabs = [StatusTab("", "All", sum(counts.values()))] + [
         StatusTab(value, label, counts[value]) for value, label in Image.Status.choices
@@ -47,5 +49,6 @@ def library(request: HttpRequest) -> HttpResponse:
 @require_safe
 def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
     image = image_page_for_user(user=request.user, pk=pk)
+    scheduling.attach_etas([image])
     context = {"image": image, "shows_original": image.format in BROWSER_FORMATS}
     return render(request, "cutouts/image_detail.html", context)

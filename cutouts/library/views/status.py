@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from cutouts.lib.inputs import parse_id, parse_ids
 from cutouts.models import Image
+from cutouts.processing import scheduling
 from cutouts.selectors import batch_for_viewer, batch_progress, image_statuses
 
 # A page shows at most LIBRARY_PAGE_SIZE images; this only bounds the query.
@@ -26,11 +27,18 @@ def image_status_list(request: HttpRequest) -> JsonResponse:
     batch_id = parse_id(batch)
     if len(ids) > MAX_IDS:
         return JsonResponse({"error": f"Ask for at most {MAX_IDS} images."}, status=400)
-    images = image_statuses(user=request.user, ids=ids) if ids else []
+    images = list(image_statuses(user=request.user, ids=ids)) if ids else []
+    line = scheduling.Line()
+    scheduling.attach_etas(images, line)
     body: dict[str, object] = {"images": [_image_status(image) for image in images]}
     if batch_id:
         batch = batch_for_viewer(user=request.user, pk=batch_id)
-        body["batch"] = {"id": batch.pk, **asdict(batch_progress(batch=batch))}
+        eta = scheduling.batch_eta(batch.pk, line)
+        body["batch"] = {
+            "id": batch.pk,
+            **asdict(batch_progress(batch=batch)),
+            "eta": eta.text if eta else "",
+        }
     return JsonResponse(body)
 
 
@@ -40,6 +48,7 @@ def _image_status(image: Image) -> dict[str, object]:
         "status": image.status,
         "label": image.get_status_display(),
         "reason": image.status_reason,
+        "eta": image.eta.text if image.eta else "",
         "thumbnail_url": reverse("image_thumbnail", args=[image.pk]) if image.thumbnail else None,
         "preview_url": None,
         "cutout_thumbnail_url": None,

@@ -16,6 +16,7 @@ from cutouts.lib.filenames import safe_file_name
 from cutouts.lib.inputs import InputError, parse_json
 from cutouts.lib.render_spec import SpecError
 from cutouts.models import Image, Render
+from cutouts.processing import scheduling
 from cutouts.processing.uploads import CONTENT_TYPES
 from cutouts.selectors import matte_of, own_image, own_images, own_render
 from cutouts.studio import services as studio
@@ -39,6 +40,7 @@ def image_list(request: HttpRequest) -> JsonResponse:
         page = paginator.page(request.GET.get("page", 1))
     except InvalidPage:
         raise ApiError(404, "Invalid page.") from None
+    scheduling.attach_etas(page.object_list)
     return JsonResponse(
         {
             "count": paginator.count,
@@ -56,6 +58,7 @@ def image_list(request: HttpRequest) -> JsonResponse:
 @api_endpoint("GET", "HEAD")
 def image_detail(request: HttpRequest, pk: int) -> JsonResponse:
     image = own_image(user=request.user, pk=pk)
+    scheduling.attach_etas([image])
     renders = studio.renders_for_image(image)
     return JsonResponse(
         {
@@ -149,12 +152,16 @@ def _page_url(request: HttpRequest, number: int) -> str:
 
 
 def _image_json(request: HttpRequest, image: Image) -> dict[str, Any]:
+    """An image's JSON; `eta` must have been set (scheduling.attach_etas)."""
     done = image.status == Image.Status.DONE
     return {
         "id": image.pk,
         "name": image.original_name,
         "status": image.status,
         "status_reason": image.status_reason,
+        # While it waits: seconds until it is expected done, null when paused.
+        "eta_seconds": image.eta.seconds if image.eta else None,
+        "eta": image.eta.text if image.eta else "",
         "format": image.format,
         "width": image.width,
         "height": image.height,

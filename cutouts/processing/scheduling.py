@@ -1,0 +1,190 @@
+"""Who gets the next API call: the fair order, chosen the moment a slot comes free.
+
+The API's per-minute limit is shared by the whole team, so slots are never
+booked ahead for queued images. Each image has a place in one fair order:
+urgent images first (a member's single photo or small drop, a script's
+synchronous call, an admin's retry), then by `fair_seq`. A member's images
+get consecutive numbers, and a member who joins the line starts at its
+front, so members' images interleave (round-robin) while a lone batch still
+gets every slot. Whenever a worker holds a free slot it claims the first
+image of that order, in one statement, whichever image its job was for.
+
+The same order, with the limiter's next free slots, gives each queued image
+its expected finish time.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+
+from cutouts.models import ApiCall, Image
+from cutouts.processing import pausing
+from cutouts.processing.engines import get_engine
+from cutouts.processing.queueing import get_limiter
+
+# Until enough calls are on the ledger to measure it: a call and storing its matte.
+DEFAULT_PROCESSING_SECONDS = 3.0
+_MEASURED_CALLS = 20
+# Waiting images, in the order their API calls will be made.
+FAIR_ORDER = ("-urgent", "fair_seq", "pk")
+
+
+def place_in_line(*, owner_id: int, urgent: bool = False) -> tuple[int, bool]:
+    """The `fair_seq` and `urgent` of an image `owner_id` is queueing now.
+
+    A member with fewer than FAIR_SMALL_DROP images waiting goes ahead of
+    large batches; so does anything the caller marks `urgent`.
+    """
+    waiting = Image.objects.filter(status__in=[Image.Status.QUEUED, Image.Status.PROCESSING])
+    mine = waiting.filter(owner_id=owner_id).aggregate(count=Count("pk"), last=Max("fair_seq"))
+    front = waiting.aggregate(first=Min("fair_seq"))["first"]
+    if front is None:
+        # Nobody waits: carry on from the last number given, so order holds.
+        front = (Image.objects.aggregate(last=Max("fair_seq"))["last"] or 0) + 1
+    seq = front if mine["last"] is None else max(mine["last"] + 1, front)
+    return seq, urgent or mine["count"] < settings.FAIR_SMALL_DROP
+
+
+def due_images(now: datetime) -> QuerySet[Image]:
+    return Image.objects.filter(status=Image.Status.QUEUED).filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now)
+    )
+
+
+def claim_next() -> Image | None:
+    """Claim the first image of the fair order that may be called for now, or None.
+
+    Concurrent workers skip each other's locked rows, so two never claim one
+    image; a worker killed after claiming leaves a claim the sweeper puts back.
+    """
+    while True:
+        now = timezone.now()
+        with transaction.atomic():
+            pk = (
+                due_images(now)
+                .select_for_update(skip_locked=True)
+                .order_by(*FAIR_ORDER)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if pk is None:
+                return None
+            # Guarded by status too: SQLite has no row locks, and another
+            # worker may have been quicker; then the next image is tried.
+            claimed = Image.objects.filter(pk=pk, status=Image.Status.QUEUED).update(
+                status=Image.Status.PROCESSING, status_reason="", claimed_at=now, updated_at=now
+            )
+        if claimed:
+            return Image.objects.get(pk=pk)
+
+
+@dataclass(frozen=True)
+class Eta:
+    """When a waiting image is expected to be done: seconds from now, or paused (no figure)."""
+
+    seconds: int | None
+    paused: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.paused or self.seconds is None:
+            return "Paused: done once processing resumes"
+        if self.seconds < 60:
+            return "Done in under a minute"
+        finish = timezone.localtime() + timedelta(seconds=self.seconds)
+        minutes = round(self.seconds / 60)
+        if minutes < 90:
+            return f"Done in about {minutes} min (by {finish:%H:%M})"
+        return f"Done in about {self.seconds / 3600:.1f} h (by {finish:%H:%M})"
+
+
+WAITING = (Image.Status.QUEUED, Image.Status.PROCESSING, Image.Status.WAITING_CREDITS)
+
+
+class Line:
+    """The line of waiting images as it stands now, to tell each one's expected finish.
+
+    Read from the database and Redis on the first question only, so a page
+    with nothing waiting pays nothing for it.
+    """
+
+    @cached_property
+    def paused(self) -> bool:
+        return pausing.is_paused()
+
+    @cached_property
+    def processing(self) -> float:
+        return processing_seconds()
+
+    @cached_property
+    def _order(self) -> list[tuple[int, datetime | None]]:
+        return list(
+            Image.objects.filter(status=Image.Status.QUEUED)
+            .order_by(*FAIR_ORDER)
+            .values_list("pk", "not_before")
+        )
+
+    @cached_property
+    def _place(self) -> dict[int, int]:
+        return {pk: place for place, (pk, _) in enumerate(self._order)}
+
+    @cached_property
+    def _seconds_to_slots(self) -> list[float]:
+        if not get_engine().metered:
+            return [0.0] * len(self._order)
+        limiter = get_limiter()
+        start = limiter.now()
+        return [slot - start for slot in limiter.next_slots(len(self._order))]
+
+    def eta(self, image: Image) -> Eta | None:
+        """When `image` is expected to be done; None when it is not waiting."""
+        if image.status not in WAITING:
+            return None
+        if image.status == Image.Status.WAITING_CREDITS or self.paused:
+            return Eta(seconds=None, paused=True)
+        place = self._place.get(image.pk)
+        if place is None:  # being processed now
+            return Eta(seconds=round(self.processing))
+        ahead = self._seconds_to_slots[place]
+        not_before = self._order[place][1]
+        if not_before is not None:
+            ahead = max(ahead, (not_before - timezone.now()).total_seconds())
+        return Eta(seconds=round(ahead + self.processing))
+
+
+def attach_etas(images: Iterable[Image], line: Line | None = None) -> None:
+    """Set `eta` on each of `images` (None when it is not waiting), for a page to show."""
+    line = line or Line()
+    for image in images:
+        image.eta = line.eta(image)
+
+
+def batch_eta(batch_id: int, line: Line | None = None) -> Eta | None:
+    """When the last waiting image of the batch is expected to be done; None when none waits."""
+    waiting = list(Image.objects.filter(batch_id=batch_id, status__in=WAITING).only("pk", "status"))
+    if not waiting:
+        return None
+    line = line or Line()
+    known = [line.eta(image) for image in waiting]
+    if any(eta.paused for eta in known if eta):
+        return Eta(seconds=None, paused=True)
+    return Eta(seconds=max(eta.seconds or 0 for eta in known if eta))
+
+
+def processing_seconds() -> float:
+    """How long a call and storing its result take, from the latest calls on the ledger."""
+    latencies = sorted(
+        ApiCall.objects.filter(outcome=ApiCall.Outcome.SUCCESS)
+        .order_by("-created_at")
+        .values_list("latency_ms", flat=True)[:_MEASURED_CALLS]
+    )
+    if not latencies:
+        return DEFAULT_PROCESSING_SECONDS
+    # The call's median, and as long again to scale and store the matte.
+    return 2 * latencies[len(latencies) // 2] / 1000
