@@ -20,7 +20,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from cutouts.models import ApiCall, Image
@@ -39,16 +39,22 @@ def place_in_line(*, owner_id: int, urgent: bool = False) -> tuple[int, bool]:
     """The `fair_seq` and `urgent` of an image `owner_id` is queueing now.
 
     A member with fewer than FAIR_SMALL_DROP images waiting goes ahead of
-    large batches; so does anything the caller marks `urgent`.
+    large batches; so does anything the caller marks `urgent`. Among urgent
+    images and among the rest, a member's images follow their previous one
+    or start at the line's front, whichever is later: members take turns,
+    one image each.
     """
     waiting = Image.objects.filter(status__in=[Image.Status.QUEUED, Image.Status.PROCESSING])
-    mine = waiting.filter(owner_id=owner_id).aggregate(count=Count("pk"), last=Max("fair_seq"))
-    front = waiting.aggregate(first=Min("fair_seq"))["first"]
+    mine = waiting.filter(owner_id=owner_id)
+    urgent = urgent or mine.count() < settings.FAIR_SMALL_DROP
+    front = (
+        Image.objects.filter(status=Image.Status.QUEUED).aggregate(first=Min("fair_seq"))["first"]
+    )
     if front is None:
         # Nobody waits: carry on from the last number given, so order holds.
         front = (Image.objects.aggregate(last=Max("fair_seq"))["last"] or 0) + 1
-    seq = front if mine["last"] is None else max(mine["last"] + 1, front)
-    return seq, urgent or mine["count"] < settings.FAIR_SMALL_DROP
+    last = mine.filter(urgent=urgent).aggregate(last=Max("fair_seq"))["last"]
+    return (front if last is None else max(last + 1, front)), urgent
 
 
 def due_images(now: datetime) -> QuerySet[Image]:
