@@ -28,8 +28,10 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DateTimeField,
+    DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Min,
     OuterRef,
     Subquery,
@@ -60,10 +62,13 @@ ALERT_TITLES = {LOW_CREDIT: "Credits are running low", EXPIRING: "Credits are ex
 PAID = [ApiCall.Charge.CHARGED, ApiCall.Charge.MAYBE]
 # When a call's answer came: its ledger row is written just before the call is
 # sent, and keeps how long the answer took (0 while it is still on its way).
-ANSWERED_AT = ExpressionWrapper(
-    F("created_at") + F("latency_ms") * Value(timedelta(milliseconds=1)),
-    output_field=DateTimeField(),
+# (Typed step by step for SQLite, whose duration arithmetic Django emulates.)
+LATENCY = ExpressionWrapper(
+    ExpressionWrapper(F("latency_ms"), output_field=IntegerField())
+    * Value(timedelta(milliseconds=1)),
+    output_field=DurationField(),
 )
+ANSWERED_AT = ExpressionWrapper(F("created_at") + LATENCY, output_field=DateTimeField())
 # No call takes longer (httpx's WITHOUTBG_TIMEOUT bounds each connect and read,
 # not the whole call): lets the count use the ledger's index on created_at.
 LONGEST_CALL = timedelta(hours=1)
