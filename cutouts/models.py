@@ -5,6 +5,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from cutouts.lib.filenames import safe_stem
 
@@ -364,7 +365,14 @@ class CreditSnapshot(models.Model):
     credit = models.IntegerField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
-    taken_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the vendor read the balance (the middle of the check's round trip),
+    # not when the row was written: paid calls answered from then on are
+    # counted off `credit` (processing.credits.check_record says why).
+    taken_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # `credit` minus the balance Cutouts expected just before asking: below
+    # zero, someone else spent on the key; above, a top-up or maybe-charged
+    # calls that were not. None when there was nothing to expect.
+    difference = models.IntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.credit} credits at {self.taken_at:%Y-%m-%d %H:%M}"

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncDate, TruncDay, TruncHour
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from redis.exceptions import RedisError
 from rq import Queue, Worker
@@ -86,11 +87,16 @@ def engine_info() -> EngineInfo:
 @dataclass(frozen=True)
 class CreditStatus:
     latest: CreditSnapshot | None  # the last check, whatever it found
-    known: CreditSnapshot | None  # the last check that found a balance
+    balance: credits.Balance | None  # counted from the last check that found a balance
     per_day: float  # credits spent a day lately
     runs_out_on: date | None
     expires_in_days: int | None
     expired: bool
+
+    @property
+    def known(self) -> CreditSnapshot | None:
+        """The last check that found a balance: its time, expiry, and difference."""
+        return self.balance.checked if self.balance else None
 
     @property
     def failed(self) -> bool:
@@ -100,20 +106,37 @@ class CreditStatus:
     def unmetered(self) -> bool:
         return self.latest is not None and not self.latest.error and self.latest.credit is None
 
+    @property
+    def difference(self) -> str:
+        """What the last check found that Cutouts' own spending does not explain, if anything."""
+        found = self.known.difference if self.known else None
+        if not found:
+            return ""
+        if found < 0:
+            return (
+                f"The last check found {-found} credit{pluralize(-found)} more used than "
+                "Cutouts spent: someone else may be using this key."
+            )
+        return (
+            f"The last check found {found} credit{pluralize(found)} more than Cutouts "
+            "expected: a top-up, or calls that got no answer and were not charged after all."
+        )
+
 
 def credit_status(*, engine: str, now: datetime) -> CreditStatus:
     latest = CreditSnapshot.objects.order_by("-taken_at", "-pk").first()
-    known = CreditSnapshot.objects.filter(credit__isnull=False).order_by("-taken_at", "-pk").first()
+    balance = credits.balance()
+    known = balance.checked if balance else None
     per_day = credits.spend_per_day(engine=known.engine if known else engine, now=now)
     runs_out_on = expires_in_days = None
     expired = False
-    if known is not None and known.credit is not None:
+    if balance is not None:
         today = timezone.localdate(now)
-        runs_out_on = credits.run_out_date(credit=known.credit, per_day=per_day, today=today)
-        if known.expires_at is not None:
-            expires_in_days = credits.days_until(known.expires_at, now=now)
-            expired = known.expires_at <= now
-    return CreditStatus(latest, known, per_day, runs_out_on, expires_in_days, expired)
+        runs_out_on = credits.run_out_date(credit=balance.credit, per_day=per_day, today=today)
+        if balance.checked.expires_at is not None:
+            expires_in_days = credits.days_until(balance.checked.expires_at, now=now)
+            expired = balance.checked.expires_at <= now
+    return CreditStatus(latest, balance, per_day, runs_out_on, expires_in_days, expired)
 
 
 def credit_history(*, period: Period) -> list[tuple[datetime, int]]:

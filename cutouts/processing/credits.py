@@ -1,10 +1,18 @@
-"""The team's credits: ask the engine what is left, keep it, tell admins once per crossing.
+"""The team's credits: what is left, kept exact between checks, and alerts once per crossing.
+
+A check asks the vendor, which counts against the API's rate limit, so the
+balance is worked out instead: the last check's figure minus the paid calls
+answered since it was asked (balance()). It drops by one the moment a call is
+charged and costs no call to read; the dashboard and the team API's
+/available-credit both show it.
 
 A periodic job (cutouts.cron) and the dashboard's button call
 credits_refresh(), which asks through the one credit check
 (cutouts.processing.credit_check). Each answer becomes a CreditSnapshot, so
 the dashboard can show the balance over time and the last known figure when
-the API is away.
+the API is away, and each reconciles: it keeps how far the vendor's figure is
+from the balance Cutouts expected, which is someone else using the key, a
+top-up, or maybe-charged calls the vendor did not charge after all.
 Two alerts follow the snapshots: credits below CREDIT_LOW_THRESHOLD, and
 credits expiring within CREDIT_EXPIRY_WARNING_DAYS. Admins get one e-mail when
 an alert goes on; it goes off (and can e-mail again) once credits are topped
@@ -13,14 +21,27 @@ up or renewed.
 
 import logging
 import math
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Min
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from cutouts.lib.withoutbg.client import Action, WithoutbgError
+from cutouts.lib.withoutbg.client import Action, Credits, WithoutbgError
 from cutouts.models import Alert, ApiCall, CreditSnapshot
 from cutouts.processing import pausing
 from cutouts.processing.alerts import email_admins
@@ -35,6 +56,94 @@ EXPIRING = "credits_expiring"
 SPEND_WINDOW = timedelta(days=14)
 # Each alert's title: the e-mail's subject, and its heading on the dashboard.
 ALERT_TITLES = {LOW_CREDIT: "Credits are running low", EXPIRING: "Credits are expiring"}
+# Calls that cost a credit, or may have: a maybe (sent in full, then no answer)
+# counts as spent, as in the dashboard's spend, so the balance never shows
+# more than may be left; a check that finds it was free shows the difference.
+PAID = [ApiCall.Charge.CHARGED, ApiCall.Charge.MAYBE]
+# When a call's answer came: its ledger row is written just before the call is
+# sent, and keeps how long the answer took (0 while it is still on its way).
+# (Typed step by step for SQLite, whose duration arithmetic Django emulates.)
+LATENCY = ExpressionWrapper(
+    ExpressionWrapper(F("latency_ms"), output_field=IntegerField())
+    * Value(timedelta(milliseconds=1)),
+    output_field=DurationField(),
+)
+ANSWERED_AT = ExpressionWrapper(F("created_at") + LATENCY, output_field=DateTimeField())
+# No call takes longer (httpx's WITHOUTBG_TIMEOUT bounds each connect and read,
+# not the whole call): lets the count use the ledger's index on created_at.
+LONGEST_CALL = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Balance:
+    credit: int  # what is left now, as far as Cutouts knows
+    spent_since: int  # paid calls answered since the check
+    checked: CreditSnapshot  # the check it counts from: its time, expiry and difference
+
+
+def balance(*, engine: str | None = None, until: datetime | None = None) -> Balance | None:
+    """The credits left: the last check's figure less the paid calls answered since.
+
+    The check is the last that found a balance, of `engine` if given. With
+    `until`, the balance just before that moment: the last check asked before
+    it, less the calls answered before it. None when no check found one.
+    """
+    checks = CreditSnapshot.objects.filter(error="", credit__isnull=False)
+    if engine is not None:
+        checks = checks.filter(engine=engine)
+    if until is not None:
+        checks = checks.filter(taken_at__lt=until)
+    check = (
+        checks.annotate(spent_since=_paid_calls_answered_since_check(until=until))
+        .order_by("-taken_at", "-pk")
+        .first()
+    )
+    if check is None:
+        return None
+    # Maybe-charged calls can count it below zero; the vendor's balance never goes there.
+    left = max(check.credit - check.spent_since, 0)
+    return Balance(credit=left, spent_since=check.spent_since, checked=check)
+
+
+def _paid_calls_answered_since_check(*, until: datetime | None) -> Coalesce:
+    """How many paid calls of a snapshot's engine were answered from its taken_at (to `until`)."""
+    calls = (
+        ApiCall.objects.filter(
+            engine=OuterRef("engine"),
+            charge__in=PAID,
+            created_at__gte=OuterRef("taken_at") - Value(LONGEST_CALL),
+        )
+        .alias(answered_at=ANSWERED_AT)
+        .filter(answered_at__gte=OuterRef("taken_at"))
+    )
+    if until is not None:
+        calls = calls.filter(answered_at__lt=until)
+    counted = calls.order_by().values("engine").annotate(calls=Count("pk")).values("calls")
+    return Coalesce(Subquery(counted), 0)
+
+
+def check_record(*, engine: str, credits: Credits) -> CreditSnapshot:
+    """Keep what a check found, and how far it is from the balance Cutouts expected.
+
+    Called the moment the check's answer arrives. The snapshot is dated when
+    the vendor read the balance, which is neither when the check was sent nor
+    when this row is written: calls answered in between would be counted on
+    the wrong side. The vendor charges a call as it answers it, and reads the
+    balance halfway through the check's round trip as far as we can tell, so
+    a call answered before that moment is in its figure and one answered
+    after is counted off it. Only a call answered within the round trip's
+    jitter of that moment (milliseconds) can land on the wrong side; the next
+    check then shows a difference of one, and puts it right.
+    """
+    read_at = timezone.now() - timedelta(milliseconds=credits.stats.latency_ms / 2)
+    expected = balance(engine=engine, until=read_at)
+    return CreditSnapshot.objects.create(
+        engine=engine,
+        credit=credits.credit,
+        expires_at=credits.expires_at,
+        taken_at=read_at,
+        difference=None if expected is None else credits.credit - expected.credit,
+    )
 
 
 def credits_refresh() -> CreditSnapshot | None:
@@ -57,11 +166,11 @@ def credits_refresh() -> CreditSnapshot | None:
             # on the next image; the credit recheck resumes it.
             pausing.pause(error)
         return snapshot
-    snapshot = CreditSnapshot.objects.create(
-        engine=engine.name,
-        credit=credits.credit if credits else None,
-        expires_at=credits.expires_at if credits else None,
-    )
+    if credits is None:
+        # The offline model: no balance, nothing to count.
+        snapshot = CreditSnapshot.objects.create(engine=engine.name)
+    else:
+        snapshot = check_record(engine=engine.name, credits=credits)
     alerts_update(snapshot=snapshot)
     return snapshot
 
@@ -130,7 +239,7 @@ def spend_per_day(*, engine: str, now: datetime) -> float:
     day, so a new team's rate is not diluted by days before it began.
     """
     recent = ApiCall.objects.filter(
-        charge__in=[ApiCall.Charge.CHARGED, ApiCall.Charge.MAYBE],
+        charge__in=PAID,
         engine=engine,
         created_at__gte=now - SPEND_WINDOW,
     ).aggregate(spent=Count("pk"), first=Min("created_at"))

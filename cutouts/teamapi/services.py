@@ -13,21 +13,20 @@ it has them (cutouts.lib.withoutbg.contract keeps them), ours where it has none.
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone
 
 from cutouts.lib.presets import CUTOUT_PRESET
 from cutouts.lib.withoutbg.client import InvalidKey, RateLimited, WithoutbgError
 from cutouts.lib.withoutbg.contract import UNSUPPORTED, too_large
 from cutouts.lib.withoutbg.contract import rate_limit_exceeded as rate_limit_detail
-from cutouts.models import CreditSnapshot, Image, Matte, ProcessingState, Render
-from cutouts.processing import pausing
+from cutouts.models import Image, Matte, ProcessingState, Render
+from cutouts.processing import credits, pausing
 from cutouts.processing.credit_check import NoFreeSlot, credit_check
 from cutouts.processing.engines import get_engine
 from cutouts.processing.uploads import (
@@ -47,9 +46,6 @@ Want = Literal["matte", "cutout"]
 # File name of an image sent as base64, which has none; the extension follows its format.
 API_UPLOAD_STEM = "api-upload"
 POLL_SECONDS = 0.25
-# A balance this recent is answered from the last check instead of asking the
-# vendor again: credit checks count against the team's per-minute limit.
-CREDIT_FRESH_FOR = timedelta(seconds=60)
 
 CREDIT_UNAVAILABLE = (
     "The withoutbg API did not give the team's balance just now. Try again shortly."
@@ -157,23 +153,25 @@ def _result_file(image: Image, want: Want) -> FieldFile:
 
 
 def team_credit() -> TeamCredit:
-    """The team's credit balance, as /available-credit gives it."""
+    """The team's credit balance, as /available-credit gives it.
+
+    Worked out from the last check and the ledger (processing.credits), so
+    polling it costs none of the team's per-minute calls; the vendor is asked
+    only when no check has found a balance yet.
+    """
     engine = get_engine()
-    if engine.metered:
-        recent = _last_balance(engine.name, since=timezone.now() - CREDIT_FRESH_FOR)
-        if recent is not None:
-            return recent
+    if not engine.metered:
+        return TeamCredit(credit=None, expires_at=None)
+    known = credits.balance(engine=engine.name)
+    if known is not None:
+        return TeamCredit(credit=known.credit, expires_at=known.checked.expires_at)
     try:
-        credits = credit_check(engine=engine)
+        answer = credit_check(engine=engine)
     except NoFreeSlot as no_slot:
-        # Processing comes first. The last known balance is better than
-        # nothing; with none, the caller retries like a 429.
-        known = _last_balance(engine.name, since=None)
-        if known is None:
-            raise ApiError(
-                429, rate_limit_detail(settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE)
-            ) from no_slot
-        return known
+        # Processing comes first: the caller retries as after a 429.
+        raise ApiError(
+            429, rate_limit_detail(settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE)
+        ) from no_slot
     except InvalidKey as error:
         key_refused = pausing.PAUSE_RULES[ProcessingState.Pause.INVALID_KEY]
         raise ApiError(key_refused.api_status, key_refused.api_detail) from error
@@ -182,19 +180,7 @@ def team_credit() -> TeamCredit:
     except WithoutbgError as error:
         logger.warning("The credit check for the team API failed: %s", error)
         raise ApiError(502, CREDIT_UNAVAILABLE) from error
-    if credits is None:
+    if answer is None:
         return TeamCredit(credit=None, expires_at=None)
-    CreditSnapshot.objects.create(
-        engine=engine.name, credit=credits.credit, expires_at=credits.expires_at
-    )
-    return TeamCredit(credit=credits.credit, expires_at=credits.expires_at)
-
-
-def _last_balance(engine: str, *, since: datetime | None) -> TeamCredit | None:
-    snapshots = CreditSnapshot.objects.filter(engine=engine, error="", credit__isnull=False)
-    if since is not None:
-        snapshots = snapshots.filter(taken_at__gte=since)
-    snapshot = snapshots.order_by("-taken_at").first()
-    if snapshot is None:
-        return None
-    return TeamCredit(credit=snapshot.credit, expires_at=snapshot.expires_at)
+    credits.check_record(engine=engine.name, credits=answer)
+    return TeamCredit(credit=answer.credit, expires_at=answer.expires_at)
