@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cutouts', '0006_render_waiting'),
+        ('cutouts', '0007_fair_order'),
     ]
 
     operations = [
