@@ -33,6 +33,7 @@ library_patterns = [
     path("", library_views.library, name="library"),
     path("upload/", upload_views.upload, name="upload"),
     path("upload/batch/", upload_views.upload_batch, name="upload_batch"),
+    path("upload/estimate/", upload_views.upload_estimate, name="upload_estimate"),
     path("images/<int:pk>/", library_views.image_detail, name="image_detail"),
     path("images/<int:pk>/original/", media_views.image_original, name="image_original"),
     path("images/<int:pk>/thumbnail/", media_views.image_thumbnail, name="image_thumbnail"),

@@ -97,6 +97,7 @@ RULES: dict[str, Rule] = {
     "library": Rule(PRIVATE_PAGE),
     "upload": Rule(PRIVATE_PAGE),
     "upload_batch": Rule(MEMBER_ACTION, method="post"),
+    "upload_estimate": Rule(MEMBER_ACTION, method="post"),
     "image_detail": Rule(OWNERS_ONLY, kwargs=image_pk),
     "image_original": Rule(OWNERS_ONLY, kwargs=image_pk),
     "image_thumbnail": Rule(OWNERS_ONLY, kwargs=image_pk),

@@ -17,7 +17,7 @@ from cutouts.processing.retrying import image_retry
 from tests.images import product_photo
 from tests.ledger import spend
 from tests.sandbox_fixtures import charges, mattes_made_beforehand
-from tests.uploading import upload
+from tests.uploading import back_off_over, upload
 
 SIZE = (800, 600)
 
@@ -73,6 +73,7 @@ def test_a_paid_reply_with_nothing_usable_is_kept_and_the_new_call_is_a_second_c
     kept = queue_redis.hgetall(f"cutouts:reply:{first.pk}")
     assert kept[b"body"] and kept[b"status"] == b"200"
 
+    back_off_over(image)
     image_process(image_id=image.pk)
 
     image.refresh_from_db()
@@ -97,6 +98,7 @@ def test_an_answer_past_the_time_out_is_on_the_ledger_as_maybe_charged(api, alic
     [late] = image.api_calls.all()
     assert (late.outcome, late.charge, late.http_status) == ("error", "maybe", None)
 
+    back_off_over(image)
     image_process(image_id=image.pk)
 
     image.refresh_from_db()

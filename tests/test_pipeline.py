@@ -14,7 +14,7 @@ from cutouts.processing.pipeline import image_process
 from cutouts.processing.queueing import get_limiter
 from tests.images import gradient, image_bytes, product_photo
 from tests.sandbox_fixtures import charges
-from tests.uploading import upload
+from tests.uploading import back_off_over, upload
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_a_server_error_is_retried_later_then_fails_with_the_reason(api, alice, 
     assert image.not_before > timezone.now()  # no worker calls for it before its back-off
 
     for _ in range(2):
-        Image.objects.filter(pk=image.pk).update(not_before=None)  # the back-off has passed
+        back_off_over(image)
         image_process(image_id=image.pk)
     image.refresh_from_db()
     assert image.status == Image.Status.FAILED

@@ -49,3 +49,8 @@ def assert_nothing_stored() -> None:
     assert not Image.objects.exists()
     assert not Backdrop.objects.exists()
     assert stored_files() == []
+
+
+def back_off_over(image: Image) -> None:
+    """As when an image's retry back-off has passed: a worker may call for it again."""
+    Image.objects.filter(pk=image.pk).update(not_before=None)

@@ -24,7 +24,7 @@ from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from cutouts.models import ApiCall, Image
-from cutouts.processing import pausing
+from cutouts.processing import credits, pausing
 from cutouts.processing.engines import get_engine
 from cutouts.processing.queueing import get_limiter
 
@@ -47,9 +47,9 @@ def place_in_line(*, owner_id: int, urgent: bool = False) -> tuple[int, bool]:
     waiting = Image.objects.filter(status__in=[Image.Status.QUEUED, Image.Status.PROCESSING])
     mine = waiting.filter(owner_id=owner_id)
     urgent = urgent or mine.count() < settings.FAIR_SMALL_DROP
-    front = (
-        Image.objects.filter(status=Image.Status.QUEUED).aggregate(first=Min("fair_seq"))["first"]
-    )
+    front = Image.objects.filter(status=Image.Status.QUEUED).aggregate(first=Min("fair_seq"))[
+        "first"
+    ]
     if front is None:
         # Nobody waits: carry on from the last number given, so order holds.
         front = (Image.objects.aggregate(last=Max("fair_seq"))["last"] or 0) + 1
@@ -162,6 +162,67 @@ class Line:
         if not_before is not None:
             ahead = max(ahead, (not_before - timezone.now()).total_seconds())
         return Eta(seconds=round(ahead + self.processing))
+
+    def eta_of_more(self, count: int) -> Eta:
+        """When `count` more paid calls, after everything waiting now, are expected done."""
+        if self.paused:
+            return Eta(seconds=None, paused=True)
+        if count == 0 or not get_engine().metered:
+            return Eta(seconds=round(self.processing))
+        limiter = get_limiter()
+        start = limiter.now()
+        last = limiter.next_slots(len(self._order) + count)[-1]
+        return Eta(seconds=round(last - start + self.processing))
+
+
+@dataclass(frozen=True)
+class UploadEstimate:
+    """What a drop of files will cost and when it should be done, before it is sent."""
+
+    files: int
+    charged: int  # new pictures: one paid call each
+    repeats: int  # already processed, waiting, or twice in the drop: free
+    credit: int | None  # the team's balance, when known
+    eta: Eta
+
+    @property
+    def text(self) -> str:
+        parts = [f"{self.charged} of {self.files} will be charged"]
+        if self.repeats:
+            parts[0] += f" ({self.repeats} already processed or repeated: free)"
+        if self.credit is not None:
+            if self.charged > self.credit:
+                parts.append(
+                    f"the team has {self.credit} credits left, so "
+                    f"{self.charged - self.credit} will wait until credits are topped up"
+                )
+            else:
+                parts.append(f"the team has {self.credit} credits left")
+        if self.eta.paused:
+            parts.append("processing is paused, so they will wait until it resumes")
+        else:
+            parts.append(self.eta.text[0].lower() + self.eta.text[1:])
+        return "; ".join(parts) + "."
+
+
+def upload_estimate(*, sha256s: list[str]) -> UploadEstimate:
+    """The cost and expected finish of uploading files with these SHA-256 digests now."""
+    unique = set(sha256s)
+    seen = set(
+        Image.objects.filter(sha256__in=unique)
+        .filter(Q(matte__isnull=False) | Q(status__in=WAITING))
+        .values_list("sha256", flat=True)
+    )
+    engine = get_engine()
+    charged = len(unique - seen) if engine.metered else 0
+    left = credits.balance(engine=engine.name) if engine.metered else None
+    return UploadEstimate(
+        files=len(sha256s),
+        charged=charged,
+        repeats=len(sha256s) - charged,
+        credit=left.credit if left else None,
+        eta=Line().eta_of_more(charged),
+    )
 
 
 def attach_etas(images: Iterable[Image], line: Line | None = None) -> None:

@@ -14,6 +14,7 @@
   const input = form.querySelector(".dropzone-input");
   const list = widget.querySelector(".upload-list");
   const summary = widget.querySelector(".upload-summary");
+  const estimateLine = widget.querySelector(".upload-estimate");
   const csrfToken = form.querySelector("[name=csrfmiddlewaretoken]").value;
   const maxBytes = Number(widget.dataset.maxBytes);
 
@@ -43,6 +44,7 @@
   async function start(files) {
     if (!files.length) return;
     summary.hidden = true;
+    showEstimate(files);
     const rows = files.map(makeRow);
     list.prepend(...rows.map((row) => row.element));
     let batch = null;
@@ -64,6 +66,30 @@
       }
     }
     showSummary(rows, batch);
+  }
+
+  // What the drop will cost and when it should be done, from the files'
+  // digests: pictures Cutouts already has cost nothing. Told while they upload.
+  async function showEstimate(files) {
+    estimateLine.hidden = true;
+    try {
+      const digests = [];
+      for (const file of files.filter((file) => file.size <= maxBytes)) {
+        const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+        digests.push(Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(""));
+      }
+      if (!digests.length) return;
+      const response = await fetch(widget.dataset.estimateUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrfToken, "Content-Type": "application/json" },
+        body: JSON.stringify({ sha256: digests }),
+      });
+      if (!response.ok) return;
+      estimateLine.textContent = (await response.json()).text;
+      estimateLine.hidden = false;
+    } catch (error) {
+      // Only a courtesy: the upload goes on without it (crypto.subtle needs HTTPS or localhost).
+    }
   }
 
   async function createBatch() {

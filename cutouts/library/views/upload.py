@@ -4,6 +4,8 @@ upload.js makes one batch per drop, then posts each file on its own so each
 gets its own progress bar; without JavaScript the form posts every file at once.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
@@ -12,7 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cutouts.lib.inputs import InputError, parse_json
 from cutouts.models import Image, UploadBatch
+from cutouts.processing import scheduling
 from cutouts.processing.middleware import upload_body_limit
 from cutouts.processing.uploads import (
     ACCEPTED_LIST,
@@ -29,6 +33,10 @@ from cutouts.selectors import batch_for_user
 FORM_MAX_FILES = 10
 # Seconds the page's script waits before sending a file again when every decoding slot was taken.
 BUSY_RETRY_AFTER = 3
+# A drop's estimate: digests of at most this many files (a 64-character digest each).
+ESTIMATE_MAX_FILES = 2000
+ESTIMATE_MAX_BYTES = ESTIMATE_MAX_FILES * 70 + 100
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def upload_widget_context() -> dict[str, object]:
@@ -97,6 +105,35 @@ def _upload_from_form(request: HttpRequest, files: list[UploadedFile]) -> HttpRe
         noun = "image" if accepted == 1 else "images"
         messages.success(request, f"Uploaded {accepted} {noun}.")
     return redirect("library")
+
+
+@require_POST
+def upload_estimate(request: HttpRequest) -> JsonResponse:
+    """What the files about to be sent will cost, by their SHA-256 digests, and when done."""
+    try:
+        digests = parse_json(request.body, max_length=ESTIMATE_MAX_BYTES, max_depth=2)["sha256"]
+    except (InputError, KeyError, TypeError):
+        digests = None
+    if (
+        not isinstance(digests, list)
+        or len(digests) > ESTIMATE_MAX_FILES
+        or not all(isinstance(digest, str) and SHA256.fullmatch(digest) for digest in digests)
+    ):
+        return JsonResponse(
+            {"error": f'Send {{"sha256": [...]}}: at most {ESTIMATE_MAX_FILES} hex digests.'},
+            status=400,
+        )
+    estimate = scheduling.upload_estimate(sha256s=digests)
+    return JsonResponse(
+        {
+            "files": estimate.files,
+            "charged": estimate.charged,
+            "repeats": estimate.repeats,
+            "credit": estimate.credit,
+            "eta_seconds": estimate.eta.seconds,
+            "text": estimate.text,
+        }
+    )
 
 
 def _batch_for_request(request: HttpRequest) -> UploadBatch:
