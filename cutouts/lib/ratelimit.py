@@ -1,18 +1,16 @@
 """The API's per-key rate limit, shared by every worker through Redis.
 
-Each call to the API first reserves a send time. Reservations are kept so that
-no window of `window` seconds ever holds more than `limit` of them; a caller
-whose time is in the future is scheduled for it rather than sleeping in a
-worker. Clocks come from Redis, so workers on machines whose clocks disagree
-still share one timeline.
+Calls are kept as send times, so that no window of `window` seconds ever holds
+more than `limit` of them. `try_acquire` takes a slot only if one is free now
+and otherwise takes nothing, telling how long until one frees: processing
+chooses which image gets a slot at that moment (cutouts.processing.scheduling),
+and refused requests never push later ones back. `reserve` books the next free
+send time for a caller that will wait for it, and `next_slots` tells when the
+next calls could go, for expected finish times. Clocks come from Redis, so
+workers on machines whose clocks disagree still share one timeline.
 
-`try_acquire` is for callers who refuse rather than wait (a per-token limit
-answering 429): it takes a slot only if one is free now, and otherwise
-reserves nothing, so refused requests never push later ones back.
-
-A job can start a little after its reserved time (the scheduler polls, the
-queue may be busy). The window is widened by `tolerance`, and a job that starts
-later than that reserves again, so late starts can never bunch sends up.
+The window is widened by `tolerance`, a margin against the vendor's clock
+counting a call a moment later than ours did.
 """
 
 import random
