@@ -54,6 +54,8 @@ def test_a_script_upload_answers_with_the_image_as_json(alice_client, alice):
             "status": "queued",
             "status_label": "Queued",
             "status_reason": "Waiting to be processed.",
+            # First in line with every slot free.
+            "eta": "Done in under a minute",
             "url": f"/images/{image.pk}/",
             "thumbnail_url": f"/images/{image.pk}/thumbnail/",
         }

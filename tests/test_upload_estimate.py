@@ -2,7 +2,7 @@
 
 import hashlib
 
-from cutouts.models import CreditSnapshot
+from cutouts.models import CreditSnapshot, UploadBatch
 from cutouts.processing.engines import get_engine
 from cutouts.processing.queueing import get_limiter
 from tests.images import product_photo
@@ -33,6 +33,20 @@ def test_pictures_already_processed_waiting_or_repeated_in_the_drop_are_free(
 
     assert (body["files"], body["charged"], body["repeats"]) == (4, 1, 3)
     assert body["text"].startswith("1 of 4 will be charged (3 already processed or repeated: free)")
+
+
+def test_the_drops_own_images_already_uploaded_are_not_counted_as_repeats(api, alice_client, alice):
+    batch = UploadBatch.objects.create(owner=alice)
+    first, second = product_photo(1), product_photo(2)
+    upload(alice, "first.jpg", first, batch=batch)  # sent before the estimate came back
+
+    response = alice_client.post(
+        ESTIMATE,
+        {"sha256": [digest(first), digest(second)], "batch": batch.pk},
+        content_type="application/json",
+    )
+
+    assert (response.json()["charged"], response.json()["repeats"]) == (2, 0)
 
 
 def test_it_compares_the_cost_with_the_teams_balance(api, alice_client):

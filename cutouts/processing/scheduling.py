@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
-from cutouts.models import ApiCall, Image
+from cutouts.models import ApiCall, Image, UploadBatch
 from cutouts.processing import credits, pausing
 from cutouts.processing.engines import get_engine
 from cutouts.processing.queueing import get_limiter
@@ -205,14 +205,18 @@ class UploadEstimate:
         return "; ".join(parts) + "."
 
 
-def upload_estimate(*, sha256s: list[str]) -> UploadEstimate:
-    """The cost and expected finish of uploading files with these SHA-256 digests now."""
+def upload_estimate(*, sha256s: list[str], batch: UploadBatch | None = None) -> UploadEstimate:
+    """The cost and expected finish of uploading files with these SHA-256 digests now.
+
+    Images of `batch`, the drop being uploaded, do not count as already there.
+    """
     unique = set(sha256s)
-    seen = set(
-        Image.objects.filter(sha256__in=unique)
-        .filter(Q(matte__isnull=False) | Q(status__in=WAITING))
-        .values_list("sha256", flat=True)
+    there = Image.objects.filter(sha256__in=unique).filter(
+        Q(matte__isnull=False) | Q(status__in=WAITING)
     )
+    if batch is not None:
+        there = there.exclude(batch=batch)
+    seen = set(there.values_list("sha256", flat=True))
     engine = get_engine()
     charged = len(unique - seen) if engine.metered else 0
     left = credits.balance(engine=engine.name) if engine.metered else None

@@ -44,7 +44,7 @@
   async function start(files) {
     if (!files.length) return;
     summary.hidden = true;
-    showEstimate(files);
+    estimateLine.hidden = true;
     const rows = files.map(makeRow);
     list.prepend(...rows.map((row) => row.element));
     let batch = null;
@@ -56,6 +56,7 @@
     if (queue.length) {
       try {
         batch = await createBatch();
+        showEstimate(queue.map((row) => row.file), batch.batch);
         const workers = Array.from({ length: Math.min(PARALLEL_UPLOADS, queue.length) }, async () => {
           while (queue.length) await send(queue.shift(), batch.batch);
         });
@@ -69,12 +70,12 @@
   }
 
   // What the drop will cost and when it should be done, from the files'
-  // digests: pictures Cutouts already has cost nothing. Told while they upload.
-  async function showEstimate(files) {
-    estimateLine.hidden = true;
+  // digests: pictures Cutouts already has cost nothing. Told while they
+  // upload; the server leaves this drop's own batch out of what it has.
+  async function showEstimate(files, batchId) {
     try {
       const digests = [];
-      for (const file of files.filter((file) => file.size <= maxBytes)) {
+      for (const file of files) {
         const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
         digests.push(Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(""));
       }
@@ -82,7 +83,7 @@
       const response = await fetch(widget.dataset.estimateUrl, {
         method: "POST",
         headers: { "X-CSRFToken": csrfToken, "Content-Type": "application/json" },
-        body: JSON.stringify({ sha256: digests }),
+        body: JSON.stringify({ sha256: digests, batch: batchId }),
       });
       if (!response.ok) return;
       estimateLine.textContent = (await response.json()).text;
@@ -216,6 +217,7 @@
         status.append(element("span", `badge ${image.status}`, image.status_label));
         // Says so when the upload is saved but its processing could not be queued yet.
         if (image.status_reason) status.append(" ", element("span", "upload-reason", image.status_reason));
+        if (image.eta) status.append(element("span", "upload-reason", image.eta));
       },
       fail(message) {
         setState("rejected", message);

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cutouts.lib.inputs import InputError, parse_json
+from cutouts.lib.inputs import InputError, parse_id, parse_json
 from cutouts.models import Image, UploadBatch
 from cutouts.processing import scheduling
 from cutouts.processing.middleware import upload_body_limit
@@ -111,9 +111,10 @@ def _upload_from_form(request: HttpRequest, files: list[UploadedFile]) -> HttpRe
 def upload_estimate(request: HttpRequest) -> JsonResponse:
     """What the files about to be sent will cost, by their SHA-256 digests, and when done."""
     try:
-        digests = parse_json(request.body, max_length=ESTIMATE_MAX_BYTES, max_depth=2)["sha256"]
-    except (InputError, KeyError, TypeError):
-        digests = None
+        body = parse_json(request.body, max_length=ESTIMATE_MAX_BYTES, max_depth=2)
+        digests, batch_id = body["sha256"], parse_id(body.get("batch"))
+    except (InputError, KeyError, TypeError, AttributeError):
+        digests, batch_id = None, None
     if (
         not isinstance(digests, list)
         or len(digests) > ESTIMATE_MAX_FILES
@@ -123,7 +124,9 @@ def upload_estimate(request: HttpRequest) -> JsonResponse:
             {"error": f'Send {{"sha256": [...]}}: at most {ESTIMATE_MAX_FILES} hex digests.'},
             status=400,
         )
-    estimate = scheduling.upload_estimate(sha256s=digests)
+    # The drop's own batch, as far as it is uploaded already, is not a repeat.
+    batch = batch_for_user(user=request.user, pk=batch_id) if batch_id else None
+    estimate = scheduling.upload_estimate(sha256s=digests, batch=batch)
     return JsonResponse(
         {
             "files": estimate.files,
@@ -145,6 +148,7 @@ def _batch_for_request(request: HttpRequest) -> UploadBatch:
 
 
 def _image_json(image: Image) -> dict[str, object]:
+    scheduling.attach_etas([image])
     return {
         "id": image.pk,
         "name": image.original_name,
@@ -152,6 +156,7 @@ def _image_json(image: Image) -> dict[str, object]:
         "status_label": image.get_status_display(),
         # As the upload left it: "processing will start shortly" when Redis was away.
         "status_reason": image.status_reason,
+        "eta": image.eta.text if image.eta else "",
         "url": reverse("image_detail", args=[image.pk]),
         "thumbnail_url": reverse("image_thumbnail", args=[image.pk]),
     }
