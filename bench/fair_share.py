@@ -346,7 +346,8 @@ def summarise(results: dict[str, list[list[Figure]]]) -> None:
             name: statistics.median(found) if found else None for name, found in values.items()
         }
     names = list(dict.fromkeys(name for figures in medians.values() for name in figures))
-    print(f"{'figure':<24}" + "".join(f"{label:>10}" for label in medians) + "   against / this")
+    ratio_heading = "   against / this" if len(medians) == 2 else ""
+    print(f"{'figure':<24}" + "".join(f"{label:>10}" for label in medians) + ratio_heading)
     for name in names:
         row = [medians[label].get(name) for label in medians]
         cells = "".join(f"{'n/a' if value is None else f'{value:.1f}':>10}" for value in row)
