@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 CREDIT = "/api/available-credit"
 SIZE = (240, 180)
+ON_ITS_WAY = {"outcome": ApiCall.Outcome.SENT, "charge": ApiCall.Charge.MAYBE}
 
 
 def dashboard_balance(client) -> int:
@@ -170,13 +171,10 @@ def test_calls_count_from_the_moment_their_answer_came(alice):
     call(sent=timedelta(seconds=2), took_ms=60_000, charge=ApiCall.Charge.MAYBE)
     # Refused: free.
     call(sent=timedelta(seconds=3), took_ms=200, charge=ApiCall.Charge.FREE)
-    # On its way now: it counts at once.
-    call(
-        sent=timedelta(minutes=10),
-        took_ms=0,
-        outcome=ApiCall.Outcome.SENT,
-        charge=ApiCall.Charge.MAYBE,
-    )
+    # Never answered, its worker dead: maybe charged, counted once its job would have ended.
+    call(sent=timedelta(seconds=4), took_ms=0, **ON_ITS_WAY)
+    # On its way now: not yet charged.
+    call(sent=timedelta(minutes=10), took_ms=0, **ON_ITS_WAY)
 
     now = balance(engine="sandbox")
     assert (now.credit, now.spent_since) == (46, 4)

@@ -78,7 +78,7 @@ LATENCY = ExpressionWrapper(
 @dataclass(frozen=True)
 class Balance:
     credit: int  # what is left now, as far as Cutouts knows
-    spent_since: int  # paid calls answered since the check, or on their way
+    spent_since: int  # paid calls answered since the check was sent
     checked: CreditSnapshot  # the check it counts from: its time, expiry and difference
 
 
@@ -86,8 +86,8 @@ def balance(*, engine: str | None = None) -> Balance | None:
     """The credits left: the last check's figure less the paid calls answered since it was sent.
 
     The check is the last that found a balance, of `engine` if given; None
-    when none did. A call on its way counts at once: the balance never shows
-    more than may be left.
+    when none did. A call counts once answered, as the vendor charges it; one
+    whose worker died on the way counts once its job would have ended.
     """
     checks = CreditSnapshot.objects.filter(error="", credit__isnull=False)
     if engine is not None:
@@ -103,7 +103,7 @@ def balance(*, engine: str | None = None) -> Balance | None:
 
 
 def _paid_calls_since_check() -> Coalesce:
-    """How many paid calls of a snapshot's engine were answered after it was sent, or may be.
+    """How many paid calls of a snapshot's engine were answered after it was sent, until now.
 
     From when the check was sent, not when its snapshot was written: a call
     answered in between was charged after the vendor read the balance, or
@@ -117,7 +117,7 @@ def _paid_calls_since_check() -> Coalesce:
             created_at__gte=OuterRef("taken_at") - Value(longest),
         )
         .alias(answered_by=_answered_by(longest=longest))
-        .filter(answered_by__gte=OuterRef("taken_at"))
+        .filter(answered_by__gte=OuterRef("taken_at"), answered_by__lte=timezone.now())
     )
     counted = calls.order_by().values("engine").annotate(calls=Count("pk")).values("calls")
     return Coalesce(Subquery(counted), 0)
