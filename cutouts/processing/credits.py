@@ -10,9 +10,10 @@ A periodic job (cutouts.cron) and the dashboard's button call
 credits_refresh(), which asks through the one credit check
 (cutouts.processing.credit_check). Each answer becomes a CreditSnapshot, so
 the dashboard can show the balance over time and the last known figure when
-the API is away, and each reconciles: it keeps how far the vendor's figure is
-from the balance Cutouts expected, which is someone else using the key, a
-top-up, or maybe-charged calls the vendor did not charge after all.
+the API is away, and each reconciles (check_record): it keeps how far the
+vendor's figure is from what Cutouts' calls since the check before explain,
+which is someone else using the key, a top-up, or maybe-charged calls the
+vendor did not charge after all.
 Two alerts follow the snapshots: credits below CREDIT_LOW_THRESHOLD, and
 credits expiring within CREDIT_EXPIRY_WARNING_DAYS. Admins get one e-mail when
 an alert goes on; it goes off (and can e-mail again) once credits are topped
