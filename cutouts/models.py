@@ -365,13 +365,14 @@ class CreditSnapshot(models.Model):
     credit = models.IntegerField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
-    # When the vendor read the balance (the middle of the check's round trip),
-    # not when the row was written: paid calls answered from then on are
-    # counted off `credit` (processing.credits.check_record says why).
+    # When the check was sent, and when its answer came: the vendor read the
+    # balance in between. Paid calls answered after taken_at are counted off
+    # `credit` (processing.credits).
     taken_at = models.DateTimeField(default=timezone.now, db_index=True)
-    # `credit` minus the balance Cutouts expected just before asking: below
-    # zero, someone else spent on the key; above, a top-up or maybe-charged
-    # calls that were not. None when there was nothing to expect.
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # `credit` minus what Cutouts' own calls since the check before explain:
+    # below zero, someone else spent on the key; above, a top-up or
+    # maybe-charged calls that were not. None when there was no check before.
     difference = models.IntegerField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from cutouts.models import ApiCall, CreditSnapshot, Image
-from cutouts.processing.credits import balance
+from cutouts.processing.credits import balance, credits_refresh
 from tests.api_calls import client_for
 from tests.images import product_photo
 from tests.ledger import ledger_row, snapshot
@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 CREDIT = "/api/available-credit"
 SIZE = (240, 180)
+ON_ITS_WAY = {"outcome": ApiCall.Outcome.SENT, "charge": ApiCall.Charge.MAYBE}
 
 
 def dashboard_balance(client) -> int:
@@ -123,14 +124,13 @@ def test_a_check_shows_credits_someone_else_spent_on_the_key(
     assert client_for(alice).get(CREDIT).json()["credit"] == 97
 
 
-def test_a_check_shows_a_top_up_as_more_than_expected(process, pipeline, admin_client_):
+def test_a_check_shows_a_top_up_as_more_than_expected(api, admin_client_):
     check_now(admin_client_)
-    process("ours.jpg", 6)
-    pipeline.configure(credits=599)
+    api.configure(credits=600)
 
     check_now(admin_client_)
 
-    assert dashboard_balance(admin_client_) == 599
+    assert dashboard_balance(admin_client_) == 600
     assert dashboard_difference(admin_client_).startswith(
         "The last check found 500 credits more than Cutouts expected: a top-up"
     )
@@ -155,23 +155,51 @@ def test_an_old_check_is_still_answered_without_asking_the_vendor(api, alice):
 
 
 def test_calls_count_from_the_moment_their_answer_came(alice):
-    read_at = timezone.now() - timedelta(minutes=10)
-    snapshot(credit=50, at=read_at)
+    sent_at = timezone.now() - timedelta(minutes=10)
+    snapshot(credit=50, at=sent_at)
 
-    def call(*, sent: timedelta, took_ms: int, charge=ApiCall.Charge.CHARGED) -> None:
-        row = ledger_row(user=alice, outcome=ApiCall.Outcome.SUCCESS, at=read_at + sent)
-        ApiCall.objects.filter(pk=row.pk).update(latency_ms=took_ms, charge=charge)
+    def call(*, sent: timedelta, took_ms: int, **fields) -> None:
+        row = ledger_row(user=alice, outcome=ApiCall.Outcome.SUCCESS, at=sent_at + sent)
+        ApiCall.objects.filter(pk=row.pk).update(latency_ms=took_ms, **fields)
 
-    # Answered before the vendor read the balance: already in its figure.
+    # Answered before the check was sent: already in its figure.
     call(sent=timedelta(seconds=-5), took_ms=3000)
-    # Sent before, answered after: charged after the vendor read the balance.
+    # Sent before, answered after: it may have been charged after the vendor read the balance.
     call(sent=timedelta(seconds=-2), took_ms=3000)
-    # Sent after, and one that got no answer (maybe charged): both count.
+    # Sent after, and one that timed out (maybe charged): both count.
     call(sent=timedelta(seconds=1), took_ms=2000)
     call(sent=timedelta(seconds=2), took_ms=60_000, charge=ApiCall.Charge.MAYBE)
     # Refused: free.
     call(sent=timedelta(seconds=3), took_ms=200, charge=ApiCall.Charge.FREE)
+    # Never answered, its worker dead: maybe charged, counted once its job would have ended.
+    call(sent=timedelta(seconds=4), took_ms=0, **ON_ITS_WAY)
+    # On its way now: not yet charged.
+    call(sent=timedelta(minutes=10), took_ms=0, **ON_ITS_WAY)
 
     now = balance(engine="sandbox")
-    assert (now.credit, now.spent_since) == (47, 3)
-    assert balance(engine="sandbox", until=read_at + timedelta(seconds=2)).credit == 49
+    assert (now.credit, now.spent_since) == (46, 4)
+
+
+def test_checks_taken_while_workers_are_charging_find_no_difference(workers, sandbox, alice):
+    # Calls on their way during a check may or may not be in its figure: never a difference.
+    workers.start(2, cron=False)
+    credits_refresh()
+    images = [upload(alice, f"busy-{n}.jpg", product_photo(10 + n, SIZE)) for n in range(8)]
+
+    def done() -> bool:
+        # A check every round, so some land while calls are answered and charged.
+        assert credits_refresh() is not None
+        return (
+            not Image.objects.filter(pk__in=[i.pk for i in images])
+            .exclude(status=Image.Status.DONE)
+            .exists()
+        )
+
+    wait_until(done, timeout=120, message=f"every image processed\n{workers.logs()[-3000:]}")
+
+    differences = list(
+        CreditSnapshot.objects.order_by("taken_at").values_list("difference", flat=True)
+    )
+    assert len(differences) > 2
+    assert differences[1:] == [0] * (len(differences) - 1)
+    assert balance().credit == sandbox.state()["credits"] == 92

@@ -10,9 +10,10 @@ A periodic job (cutouts.cron) and the dashboard's button call
 credits_refresh(), which asks through the one credit check
 (cutouts.processing.credit_check). Each answer becomes a CreditSnapshot, so
 the dashboard can show the balance over time and the last known figure when
-the API is away, and each reconciles: it keeps how far the vendor's figure is
-from the balance Cutouts expected, which is someone else using the key, a
-top-up, or maybe-charged calls the vendor did not charge after all.
+the API is away, and each reconciles (check_record): it keeps how far the
+vendor's figure is from what Cutouts' calls since the check before explain,
+which is someone else using the key, a top-up, or maybe-charged calls the
+vendor did not charge after all.
 Two alerts follow the snapshots: credits below CREDIT_LOW_THRESHOLD, and
 credits expiring within CREDIT_EXPIRY_WARNING_DAYS. Admins get one e-mail when
 an alert goes on; it goes off (and can e-mail again) once credits are topped
@@ -26,6 +27,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     DurationField,
@@ -36,6 +38,7 @@ from django.db.models import (
     OuterRef,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -60,43 +63,38 @@ ALERT_TITLES = {LOW_CREDIT: "Credits are running low", EXPIRING: "Credits are ex
 # counts as spent, as in the dashboard's spend, so the balance never shows
 # more than may be left; a check that finds it was free shows the difference.
 PAID = [ApiCall.Charge.CHARGED, ApiCall.Charge.MAYBE]
-# When a call's answer came: its ledger row is written just before the call is
-# sent, and keeps how long the answer took (0 while it is still on its way).
-# (Typed step by step for SQLite, whose duration arithmetic Django emulates.)
+# A call's answer came at its ledger row's created_at plus its latency, or a
+# little later: the row is written, and the request built, before the clock
+# starts. Reconciling allows this much for it.
+ANSWER_SLACK = timedelta(seconds=1)
+# How long a call took. (Typed step by step for SQLite, whose duration
+# arithmetic Django emulates.)
 LATENCY = ExpressionWrapper(
     ExpressionWrapper(F("latency_ms"), output_field=IntegerField())
     * Value(timedelta(milliseconds=1)),
     output_field=DurationField(),
 )
-ANSWERED_AT = ExpressionWrapper(F("created_at") + LATENCY, output_field=DateTimeField())
-# No call takes longer (httpx's WITHOUTBG_TIMEOUT bounds each connect and read,
-# not the whole call): lets the count use the ledger's index on created_at.
-LONGEST_CALL = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class Balance:
     credit: int  # what is left now, as far as Cutouts knows
-    spent_since: int  # paid calls answered since the check
+    spent_since: int  # paid calls answered since the check was sent
     checked: CreditSnapshot  # the check it counts from: its time, expiry and difference
 
 
-def balance(*, engine: str | None = None, until: datetime | None = None) -> Balance | None:
-    """The credits left: the last check's figure less the paid calls answered since.
+def balance(*, engine: str | None = None) -> Balance | None:
+    """The credits left: the last check's figure less the paid calls answered since it was sent.
 
-    The check is the last that found a balance, of `engine` if given. With
-    `until`, the balance just before that moment: the last check asked before
-    it, less the calls answered before it. None when no check found one.
+    The check is the last that found a balance, of `engine` if given; None
+    when none did. A call counts once answered, as the vendor charges it; one
+    whose worker died on the way counts once its job would have ended.
     """
     checks = CreditSnapshot.objects.filter(error="", credit__isnull=False)
     if engine is not None:
         checks = checks.filter(engine=engine)
-    if until is not None:
-        checks = checks.filter(taken_at__lt=until)
     check = (
-        checks.annotate(spent_since=_paid_calls_answered_since_check(until=until))
-        .order_by("-taken_at", "-pk")
-        .first()
+        checks.annotate(spent_since=_paid_calls_since_check()).order_by("-taken_at", "-pk").first()
     )
     if check is None:
         return None
@@ -105,45 +103,115 @@ def balance(*, engine: str | None = None, until: datetime | None = None) -> Bala
     return Balance(credit=left, spent_since=check.spent_since, checked=check)
 
 
-def _paid_calls_answered_since_check(*, until: datetime | None) -> Coalesce:
-    """How many paid calls of a snapshot's engine were answered from its taken_at (to `until`)."""
+def _paid_calls_since_check() -> Coalesce:
+    """How many paid calls of a snapshot's engine were answered after it was sent, until now.
+
+    From when the check was sent, not when its snapshot was written: a call
+    answered in between was charged after the vendor read the balance, or
+    during the check, and may be missing from its figure.
+    """
+    longest = _longest_call()
     calls = (
         ApiCall.objects.filter(
             engine=OuterRef("engine"),
             charge__in=PAID,
-            created_at__gte=OuterRef("taken_at") - Value(LONGEST_CALL),
+            created_at__gte=OuterRef("taken_at") - Value(longest),
         )
-        .alias(answered_at=ANSWERED_AT)
-        .filter(answered_at__gte=OuterRef("taken_at"))
+        .alias(answered_by=_answered_by(longest=longest))
+        .filter(answered_by__gte=OuterRef("taken_at"), answered_by__lte=timezone.now())
     )
-    if until is not None:
-        calls = calls.filter(answered_at__lt=until)
     counted = calls.order_by().values("engine").annotate(calls=Count("pk")).values("calls")
     return Coalesce(Subquery(counted), 0)
 
 
-def check_record(*, engine: str, credits: Credits) -> CreditSnapshot:
-    """Keep what a check found, and how far it is from the balance Cutouts expected.
+def _answered_by(*, longest: timedelta) -> Case:
+    """When each call's answer came, or the latest it can come.
 
-    Called the moment the check's answer arrives. The snapshot is dated when
-    the vendor read the balance, which is neither when the check was sent nor
-    when this row is written: calls answered in between would be counted on
-    the wrong side. The vendor charges a call as it answers it, and reads the
-    balance halfway through the check's round trip as far as we can tell, so
-    a call answered before that moment is in its figure and one answered
-    after is counted off it. Only a call answered within the round trip's
-    jitter of that moment (milliseconds) can land on the wrong side; the next
-    check then shows a difference of one, and puts it right.
+    A ledger row is written just before its call is sent (created_at) and
+    keeps how long the answer took. A row still "sent" has its call on the
+    way, or its worker died: any answer came by the time its job had to end.
     """
-    read_at = timezone.now() - timedelta(milliseconds=credits.stats.latency_ms / 2)
-    expected = balance(engine=engine, until=read_at)
+    return Case(
+        When(outcome=ApiCall.Outcome.SENT, then=F("created_at") + Value(longest)),
+        default=F("created_at") + LATENCY,
+        output_field=DateTimeField(),
+    )
+
+
+def _longest_call() -> timedelta:
+    # No call outlives its job, and PROCESSING_STALE_SECONDS exceeds the longest job.
+    return timedelta(seconds=settings.PROCESSING_STALE_SECONDS)
+
+
+def check_record(*, engine: str, credits: Credits, asked_at: datetime) -> CreditSnapshot:
+    """Keep what a check sent at `asked_at` found, and what Cutouts' own calls do not explain.
+
+    Called the moment the answer arrives: the vendor read the balance at some
+    moment between `asked_at` and now.
+    """
+    answered_at = timezone.now()
+    previous = (
+        CreditSnapshot.objects.filter(
+            engine=engine, error="", credit__isnull=False, taken_at__lt=asked_at
+        )
+        .order_by("-taken_at", "-pk")
+        .first()
+    )
     return CreditSnapshot.objects.create(
         engine=engine,
         credit=credits.credit,
         expires_at=credits.expires_at,
-        taken_at=read_at,
-        difference=None if expected is None else credits.credit - expected.credit,
+        taken_at=asked_at,
+        answered_at=answered_at,
+        difference=None
+        if previous is None
+        else _unexplained(
+            previous, credit=credits.credit, asked_at=asked_at, answered_at=answered_at
+        ),
     )
+
+
+def _unexplained(
+    previous: CreditSnapshot, *, credit: int, asked_at: datetime, answered_at: datetime
+) -> int:
+    """How far `credit` is from what the paid calls since `previous` can explain.
+
+    The vendor charges a call somewhere between sending and answer, and reads
+    the balance somewhere in a check's round trip. So a call answered before
+    a check was sent is in its figure, and one sent after its answer came is
+    not; a call on its way during either check (or whose answer is not yet on
+    the ledger) may be on either side, and is allowed both ways. Comparing
+    two checks' figures, rather than the balance counted since, keeps such a
+    call from showing as a difference now or at the next check.
+    """
+    longest = _longest_call()
+    # Every call the vendor may have charged between the two checks. Its
+    # answer came by answered_by plus ANSWER_SLACK at the latest.
+    calls = list(
+        ApiCall.objects.filter(
+            engine=previous.engine,
+            charge__in=PAID,
+            created_at__gte=previous.taken_at - longest,
+            created_at__lte=answered_at,
+        )
+        .annotate(answered_by=_answered_by(longest=longest))
+        .filter(answered_by__gte=previous.taken_at - ANSWER_SLACK)
+        .values_list("created_at", "answered_by")
+    )
+    checks = [
+        (previous.taken_at, previous.answered_at or previous.taken_at),
+        (asked_at, answered_at),
+    ]
+    doubtful = sum(
+        any(
+            sent <= check_answer and answer + ANSWER_SLACK >= check_sent
+            for check_sent, check_answer in checks
+        )
+        for sent, answer in calls
+    )
+    most = previous.credit - (len(calls) - doubtful)
+    least = most - doubtful
+    return credit - min(max(credit, least), most)
 
 
 def credits_refresh() -> CreditSnapshot | None:
@@ -153,6 +221,7 @@ def credits_refresh() -> CreditSnapshot | None:
     counts against it like a processing call, and processing comes first.
     """
     engine = get_engine()
+    asked_at = timezone.now()
     try:
         credits = credit_check(engine=engine, check_without_redis=True)
     except NoFreeSlot:
@@ -170,7 +239,7 @@ def credits_refresh() -> CreditSnapshot | None:
         # The offline model: no balance, nothing to count.
         snapshot = CreditSnapshot.objects.create(engine=engine.name)
     else:
-        snapshot = check_record(engine=engine.name, credits=credits)
+        snapshot = check_record(engine=engine.name, credits=credits, asked_at=asked_at)
     alerts_update(snapshot=snapshot)
     return snapshot
 

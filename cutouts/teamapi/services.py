@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
 
 from cutouts.lib.presets import CUTOUT_PRESET
 from cutouts.lib.withoutbg.client import InvalidKey, RateLimited, WithoutbgError
@@ -165,6 +166,7 @@ def team_credit() -> TeamCredit:
     known = credits.balance(engine=engine.name)
     if known is not None:
         return TeamCredit(credit=known.credit, expires_at=known.checked.expires_at)
+    asked_at = timezone.now()
     try:
         answer = credit_check(engine=engine)
     except NoFreeSlot as no_slot:
@@ -182,5 +184,5 @@ def team_credit() -> TeamCredit:
         raise ApiError(502, CREDIT_UNAVAILABLE) from error
     if answer is None:
         return TeamCredit(credit=None, expires_at=None)
-    credits.check_record(engine=engine.name, credits=answer)
+    credits.check_record(engine=engine.name, credits=answer, asked_at=asked_at)
     return TeamCredit(credit=answer.credit, expires_at=answer.expires_at)
