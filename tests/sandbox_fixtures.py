@@ -131,6 +131,9 @@ def point_at_sandbox(settings, sandbox: Sandbox) -> None:
     settings.MATTING_ENGINE = "api"
     settings.WITHOUTBG_BASE_URL = sandbox.base_url
     settings.WITHOUTBG_API_KEY = sandbox.key
+    # The limiter paces calls window/limit apart: room for the calls a test
+    # makes one after the other. Tests of the limit itself set their own.
+    settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE = 600
 
 
 @pytest.fixture

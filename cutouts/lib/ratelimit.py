@@ -1,10 +1,14 @@
 """The API's per-key rate limit, shared by every worker through Redis.
 
 Calls are kept as send times, so that no window of `window` seconds ever holds
-more than `limit` of them. `try_acquire` takes a slot only if one is free now
-and otherwise takes nothing, telling how long until one frees: processing
-chooses which image gets a slot at that moment (cutouts.processing.scheduling),
-and refused requests never push later ones back. `reserve` books the next free
+more than `limit` of them; a paced limiter (the API's) also keeps them
+window/limit apart, so a slot frees every few seconds rather than a minute's
+worth at once, and whoever is first in line then gets it.
+
+`try_acquire` takes a slot only if one is free now and otherwise takes
+nothing, telling how long until one frees: processing chooses which image
+gets a slot at that moment (cutouts.processing.scheduling), and refused
+requests never push later ones back. `reserve` books the next free
 send time for a caller that will wait for it, and `next_slots` tells when the
 next calls could go, for expected finish times. Clocks come from Redis, so
 workers on machines whose clocks disagree still share one timeline.
@@ -30,6 +34,11 @@ local count = redis.call('ZCARD', KEYS[1])
 if count >= limit then
   local kth = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
   slot = math.max(slot, tonumber(kth[2]) + window)
+end
+local spacing = tonumber(ARGV[5])
+if spacing > 0 and count > 0 then
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  slot = math.max(slot, tonumber(last[2]) + spacing)
 end
 local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
 slot = math.max(slot, cooldown)
@@ -62,11 +71,15 @@ class RateLimiter:
         window: float = 60.0,
         tolerance: float = 1.5,
         name: str = "withoutbg",
+        paced: bool = False,
     ) -> None:
         self.connection = connection
         self.limit = limit
         self.window = window + tolerance
         self.tolerance = tolerance
+        # Paced: calls at least window/limit apart, never a burst, so a slot
+        # comes free every few seconds for whoever is first in line then.
+        self.spacing = self.window / limit if paced and limit else 0.0
         self.key = f"cutouts:ratelimit:{name}"
         self.cooldown_key = f"cutouts:ratelimit:{name}:cooldown"
         self.strikes_key = f"cutouts:ratelimit:{name}:strikes"
@@ -76,18 +89,26 @@ class RateLimiter:
         ticket = uuid.uuid4().hex
         slot, now = self._reserve(
             keys=[self.key, self.cooldown_key],
-            args=[self.limit, self.window, ticket, 0],
+            args=[self.limit, self.window, ticket, 0, self.spacing],
         )
         return Reservation(slot=float(slot), now=float(now), ticket=ticket)
 
-    def try_acquire(self, *, ticket: str | None = None) -> float:
+    def try_acquire(self, *, ticket: str | None = None, paced: bool = True) -> float:
         """Take a slot if one is free now: 0.0 if taken, else the seconds until one frees.
 
-        `ticket` names the slot taken, to give it back with `release`.
+        `ticket` names the slot taken, to give it back with `release`. With
+        `paced` off, only the window's count holds it back: for a rare call
+        (a credit check) that should not wait for the pace.
         """
         slot, now = self._reserve(
             keys=[self.key, self.cooldown_key],
-            args=[self.limit, self.window, ticket or uuid.uuid4().hex, 1],
+            args=[
+                self.limit,
+                self.window,
+                ticket or uuid.uuid4().hex,
+                1,
+                self.spacing if paced else 0,
+            ],
         )
         return max(0.0, float(slot) - float(now))
 
@@ -106,6 +127,8 @@ class RateLimiter:
             slot = earliest
             if len(taken) >= self.limit:
                 slot = max(slot, taken[-self.limit] + self.window)
+            if self.spacing and taken:
+                slot = max(slot, taken[-1] + self.spacing)
             taken.append(slot)
             slots.append(slot)
         return slots

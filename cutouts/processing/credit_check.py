@@ -35,7 +35,8 @@ def credit_check(*, engine: MattingEngine, check_without_redis: bool = False) ->
 
 def _slot_taken(*, check_without_redis: bool) -> bool:
     try:
-        return get_limiter().try_acquire() == 0
+        # A check is rare: it needs a free place in the window, not the pace's turn.
+        return get_limiter().try_acquire(paced=False) == 0
     except RedisError:
         if check_without_redis:
             return True

@@ -63,6 +63,7 @@ def get_limiter() -> RateLimiter:
         redis_connection(),
         limit=settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE,
         tolerance=settings.RATE_LIMIT_TOLERANCE_SECONDS,
+        paced=True,
     )
 
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from cutouts.models import ApiCall, Image, UploadBatch
 from cutouts.processing import credits, pausing
@@ -99,8 +100,10 @@ class Eta:
 
     @property
     def text(self) -> str:
-        if self.paused or self.seconds is None:
+        if self.paused:
             return "Paused: done once processing resumes"
+        if self.seconds is None:  # the limiter is away: no figure to give
+            return ""
         if self.seconds < 60:
             return "Done in under a minute"
         finish = timezone.localtime() + timedelta(seconds=self.seconds)
@@ -141,12 +144,16 @@ class Line:
         return {pk: place for place, (pk, _) in enumerate(self._order)}
 
     @cached_property
-    def _seconds_to_slots(self) -> list[float]:
+    def _seconds_to_slots(self) -> list[float] | None:
+        """Seconds until each place's slot; None when Redis, and so the limiter, is away."""
         if not get_engine().metered:
             return [0.0] * len(self._order)
-        limiter = get_limiter()
-        start = limiter.now()
-        return [slot - start for slot in limiter.next_slots(len(self._order))]
+        try:
+            limiter = get_limiter()
+            start = limiter.now()
+            return [slot - start for slot in limiter.next_slots(len(self._order))]
+        except RedisError:
+            return None
 
     def eta(self, image: Image) -> Eta | None:
         """When `image` is expected to be done; None when it is not waiting."""
@@ -157,6 +164,8 @@ class Line:
         place = self._place.get(image.pk)
         if place is None:  # being processed now
             return Eta(seconds=round(self.processing))
+        if self._seconds_to_slots is None:
+            return None
         ahead = self._seconds_to_slots[place]
         not_before = self._order[place][1]
         if not_before is not None:
@@ -169,9 +178,12 @@ class Line:
             return Eta(seconds=None, paused=True)
         if count == 0 or not get_engine().metered:
             return Eta(seconds=round(self.processing))
-        limiter = get_limiter()
-        start = limiter.now()
-        last = limiter.next_slots(len(self._order) + count)[-1]
+        try:
+            limiter = get_limiter()
+            start = limiter.now()
+            last = limiter.next_slots(len(self._order) + count)[-1]
+        except RedisError:
+            return Eta(seconds=None)
         return Eta(seconds=round(last - start + self.processing))
 
 
@@ -200,7 +212,7 @@ class UploadEstimate:
                 parts.append(f"the team has {self.credit} credits left")
         if self.eta.paused:
             parts.append("processing is paused, so they will wait until it resumes")
-        else:
+        elif self.eta.text:
             parts.append(self.eta.text[0].lower() + self.eta.text[1:])
         return "; ".join(parts) + "."
 
@@ -245,7 +257,9 @@ def batch_eta(batch_id: int, line: Line | None = None) -> Eta | None:
     known = [line.eta(image) for image in waiting]
     if any(eta.paused for eta in known if eta):
         return Eta(seconds=None, paused=True)
-    return Eta(seconds=max(eta.seconds or 0 for eta in known if eta))
+    if any(eta is None or eta.seconds is None for eta in known):
+        return None
+    return Eta(seconds=max(eta.seconds for eta in known))
 
 
 def processing_seconds() -> float:
