@@ -29,23 +29,31 @@ local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local slot = now
+local due = 0
 local count = redis.call('ZCARD', KEYS[1])
 if count >= limit then
   local kth = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-  slot = math.max(slot, tonumber(kth[2]) + window)
+  due = math.max(due, tonumber(kth[2]) + window)
 end
 local spacing = tonumber(ARGV[5])
 if spacing > 0 and count > 0 then
   local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-  slot = math.max(slot, tonumber(last[2]) + spacing)
+  due = math.max(due, tonumber(last[2]) + spacing)
 end
 local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
-slot = math.max(slot, cooldown)
+due = math.max(due, cooldown)
+local slot = math.max(now, due)
 if ARGV[4] == '1' and slot > now then
   return {tostring(slot), tostring(now)}
 end
-redis.call('ZADD', KEYS[1], slot, ARGV[3])
+-- A paced call taken a moment after it was due counts from when it was due
+-- (at most `tolerance` back, which the window allows for): a worker's
+-- lateness must not push every later call back.
+local score = slot
+if spacing > 0 and slot == now then
+  score = math.max(due, now - tonumber(ARGV[6]))
+end
+redis.call('ZADD', KEYS[1], score, ARGV[3])
 redis.call('EXPIRE', KEYS[1], math.ceil(slot - now + window) + 1)
 return {tostring(slot), tostring(now)}
 """
@@ -89,7 +97,7 @@ class RateLimiter:
         ticket = uuid.uuid4().hex
         slot, now = self._reserve(
             keys=[self.key, self.cooldown_key],
-            args=[self.limit, self.window, ticket, 0, self.spacing],
+            args=[self.limit, self.window, ticket, 0, self.spacing, self.tolerance],
         )
         return Reservation(slot=float(slot), now=float(now), ticket=ticket)
 
@@ -108,6 +116,7 @@ class RateLimiter:
                 ticket or uuid.uuid4().hex,
                 1,
                 self.spacing if paced else 0,
+                self.tolerance,
             ],
         )
         return max(0.0, float(slot) - float(now))
