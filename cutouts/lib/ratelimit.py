@@ -46,12 +46,13 @@ local slot = math.max(now, due)
 if ARGV[4] == '1' and slot > now then
   return {tostring(slot), tostring(now)}
 end
--- A paced call taken a moment after it was due counts from when it was due
--- (at most `tolerance` back, which the window allows for): a worker's
--- lateness must not push every later call back.
+-- A paced call taken a moment after it was due counts from when it was due,
+-- at most a third of `tolerance` back: a worker's lateness must not push every
+-- later call back, and the rest of the tolerance covers the moment between
+-- taking the slot and the call reaching the API.
 local score = slot
 if spacing > 0 and slot == now then
-  score = math.max(due, now - tonumber(ARGV[6]))
+  score = math.max(due, now - tonumber(ARGV[6]) / 3)
 end
 redis.call('ZADD', KEYS[1], score, ARGV[3])
 redis.call('EXPIRE', KEYS[1], math.ceil(slot - now + window) + 1)
