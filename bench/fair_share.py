@@ -39,7 +39,6 @@ import base64
 import io
 import json
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -58,6 +57,8 @@ import httpx
 import numpy as np
 import redis
 from PIL import Image as PILImage
+
+from bench.limits import busiest_minute, pace_share, sandbox_address
 
 LIMIT = 20
 SLOT = 60 / LIMIT
@@ -301,12 +302,8 @@ def lone_batch(app: App, chosen: list[str]) -> list[Figure]:
 
 def pace(report: dict[str, list[dict]], rejections: int) -> list[Figure]:
     sends = sorted(call["at"] for call in report["calls"] if call["outcome"] == "success")
-    # As in bench/throughput.py: call k can go no sooner than minute k // LIMIT
-    # after the first; timed up to the first call of the last full window.
-    last = (len(sends) - 1) // LIMIT * LIMIT
-    least = last // LIMIT * 60
-    share = least / (sends[last] - sends[0])
-    busiest = max(sum(1 for other in sends if send <= other < send + 60) for send in sends)
+    share, _ = pace_share(sends, LIMIT)
+    busiest = busiest_minute(sends)
     return [
         Figure("pace, % of the limit", 100 * share, f"pace {share:.1%} of the limit"),
         Figure("busiest 60 s, calls", busiest, f"busiest 60 s {busiest} calls"),
@@ -402,7 +399,7 @@ def started(repo: Path, *, api_wait: float) -> Iterator[App]:
         sandbox = spawn(
             "withoutbg_sandbox", "--port", "0", "--rate-limit", str(LIMIT), "--credits", "1000000"
         )
-        env["WITHOUTBG_BASE_URL"] = _address(sandbox, folder / "0-withoutbg_sandbox.log")
+        env["WITHOUTBG_BASE_URL"] = sandbox_address(sandbox, folder / "0-withoutbg_sandbox.log")
         app = App(repo, env, folder, "", env["WITHOUTBG_BASE_URL"], {})
         app.run("setup", {"users": list(MEMBERS)})
         for name in MEMBERS:
@@ -471,17 +468,6 @@ def _manage(app: App, *command: str) -> str:
         check=True,
     )
     return result.stdout.strip().splitlines()[-1]
-
-
-def _address(process: subprocess.Popen, log: Path) -> str:
-    for _ in range(600):
-        found = re.search(r"http://[\d.]+:\d+", log.read_text())
-        if found:
-            return found.group()
-        if process.poll() is not None:
-            sys.exit(f"The sandbox did not start:\n{log.read_text()}")
-        time.sleep(0.1)
-    sys.exit("The sandbox gave no address")
 
 
 def _free_port() -> int:

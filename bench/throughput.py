@@ -18,13 +18,13 @@ is done. It prints:
 import argparse
 import io
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
+
+from bench.limits import busiest_minute, pace_share, sandbox_address
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -56,7 +56,7 @@ def main() -> None:
             folder / "sandbox.log",
             processes,
         )
-        os.environ["WITHOUTBG_BASE_URL"] = _address(sandbox, folder / "sandbox.log")
+        os.environ["WITHOUTBG_BASE_URL"] = sandbox_address(sandbox, folder / "sandbox.log")
         _run(args, folder, processes)
     finally:
         for process in processes:
@@ -100,23 +100,20 @@ def _run(args: argparse.Namespace, folder: Path, processes: list[subprocess.Pope
 
     # A ledger row is written as its call is sent.
     sends = sorted(
-        ApiCall.objects.filter(outcome=ApiCall.Outcome.SUCCESS).values_list("created_at", flat=True)
+        moment.timestamp()
+        for moment in ApiCall.objects.filter(outcome=ApiCall.Outcome.SUCCESS).values_list(
+            "created_at", flat=True
+        )
     )
     state = httpx.get(os.environ["WITHOUTBG_BASE_URL"] + "/_sandbox/state").json()
-    busiest = max(
-        sum(1 for other in sends if send <= other < send + timedelta(seconds=60)) for send in sends
-    )
+    busiest = busiest_minute(sends)
     print(f"all done in {elapsed:.0f} s; {len(sends)} paid calls")
-    # Under a limit of L a minute, call k can go no sooner than minute k // L
-    # after the first. Timed up to the first call of the last full window, so
-    # the last window's partial burst does not blur the figure.
-    last = (len(sends) - 1) // args.limit * args.limit
-    if last:
-        least = last // args.limit * 60
-        took = (sends[last] - sends[0]).total_seconds()
+    kept = pace_share(sends, args.limit)
+    if kept:
+        share, took = kept
         print(
-            f"call {last + 1} went {took:.1f} s after the first; the limit allows it at "
-            f"{least} s at best: {least / took:.1%} of the limit's throughput"
+            f"the last full window's first call went {took:.1f} s after the first: "
+            f"{share:.1%} of the limit's throughput"
         )
     else:
         print("every call fit in the first window: use more images than the limit")
@@ -144,17 +141,6 @@ def _spawn(command: list[str], log: Path, processes: list[subprocess.Popen]) -> 
         )
     processes.append(process)
     return process
-
-
-def _address(process: subprocess.Popen, log: Path) -> str:
-    for _ in range(600):
-        found = re.search(r"http://[\d.]+:\d+", log.read_text())
-        if found:
-            return found.group()
-        if process.poll() is not None:
-            sys.exit(f"The sandbox did not start:\n{log.read_text()}")
-        time.sleep(0.1)
-    sys.exit("The sandbox gave no address")
 
 
 if __name__ == "__main__":
