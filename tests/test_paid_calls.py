@@ -46,8 +46,10 @@ def test_the_ledger_spend_equals_the_vendors_charges_over_a_faulty_batch(workers
     assert ApiCall.objects.filter(charge=ApiCall.Charge.MAYBE).count() == 1
     salvaged = ApiCall.objects.filter(error__startswith="Salvaged")
     assert salvaged.count() == 2
+    # A salvaged reply ends its image: no call is paid for after it. (The
+    # image may have paid before it, when the slow reply fell on it first.)
     for call in salvaged:
-        assert call.image.api_calls.filter(charge__in=PAID).count() == 1
+        assert not call.image.api_calls.filter(charge__in=PAID, id__gt=call.id).exists()
     # Image by image, the ledger charged what the sandbox did.
     per_image = Counter(paid.values_list("image_id", flat=True))
     assert sorted(per_image.values()) == sorted(state["charges_by_sha256"].values())
