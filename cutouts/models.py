@@ -64,6 +64,9 @@ class Image(models.Model):
         QUEUED = "queued", "Queued"
         PROCESSING = "processing", "Processing"
         WAITING_CREDITS = "waiting_credits", "Waiting for credits"
+        # Its member's monthly credit budget is spent: it waits for a raise or
+        # the next month (cutouts.processing.budgets).
+        OVER_BUDGET = "over_budget", "Over budget"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
@@ -401,6 +404,9 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=80)
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)  # shown in lists to tell tokens apart
+    # Signs the webhooks of images sent with this token (cutouts.lib.webhook_signing).
+    # Kept as is, like Stripe's and GitHub's: signing needs the secret itself.
+    webhook_secret = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -410,3 +416,129 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class ApiSubmission(models.Model):
+    """An image sent through the asynchronous API, and how to tell its sender about it."""
+
+    image = models.OneToOneField(Image, on_delete=models.CASCADE, related_name="submission")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    # Its webhooks stop when the token is revoked; the image still finishes.
+    token = models.ForeignKey(
+        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="submissions"
+    )
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    preset = models.CharField(max_length=80, blank=True)  # rendered once the image is done
+    render = models.ForeignKey(
+        Render, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    webhook_url = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # One image per key and member, however many times, or at once, it is sent.
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_image_per_idempotency_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Submission of {self.image}"
+
+
+class WebhookEvent(models.Model):
+    """One event for a submission's webhook, delivered until its receiver says 2xx."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Gave up"
+        STOPPED = "stopped", "Stopped: token revoked"
+
+    submission = models.ForeignKey(
+        ApiSubmission, on_delete=models.CASCADE, related_name="webhook_events"
+    )
+    kind = models.CharField(max_length=40)  # image.done, image.failed, render.ready, ...
+    url = models.CharField(max_length=2000)
+    payload = models.TextField()  # the exact JSON body, the same on every attempt
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["submission", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.submission.image_id}"
+
+
+class WebhookAttempt(models.Model):
+    """One try at delivering an event: what the receiver answered, and how fast."""
+
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="tries")
+    number = models.PositiveSmallIntegerField()
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    latency_ms = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    manual = models.BooleanField(default=False)  # "Send again" by the member
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "number"]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of {self.event}"
+
+
+class TeamBudget(models.Model):
+    """The one row with the team's default monthly credit budget per member."""
+
+    monthly_credits = models.PositiveIntegerField(null=True, blank=True)  # None: unlimited
+
+    def __str__(self) -> str:
+        return f"{self.monthly_credits} credits a month" if self.monthly_credits else "Unlimited"
+
+    @classmethod
+    def load(cls) -> "TeamBudget":
+        budget, _ = cls.objects.get_or_create(pk=1)
+        return budget
+
+
+class MemberBudget(models.Model):
+    """A member's own monthly budget, in place of the team's default."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="budget"
+    )
+    monthly_credits = models.PositiveIntegerField(null=True, blank=True)  # None: unlimited
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Budget of {self.user}"
+
+
+class BudgetNotice(models.Model):
+    """Admins were told that a member ran out of budget this month (once per month)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "month"], name="one_budget_notice_a_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} over budget in {self.month:%Y-%m}"

@@ -41,6 +41,7 @@ from cutouts.models import ApiCall, Image, Matte, Render
 from cutouts.processing import pausing, scheduling
 from cutouts.processing.engines import MattingEngine, get_engine
 from cutouts.processing.queueing import enqueue_processing, get_limiter, redis_connection
+from cutouts.processing.signals import image_finished
 from cutouts.storage import new_files
 
 logger = logging.getLogger(__name__)
@@ -365,6 +366,7 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
             cutout_row.save()
             image.status = Image.Status.DONE
             image.status_reason = ""
+            _announce(image.pk, Image.Status.DONE)
             image.save(
                 update_fields=[
                     "preview",
@@ -446,6 +448,14 @@ def _wait_for_resume(image: Image) -> None:
 def _finish(image: Image, status: str, reason: str) -> None:
     Image.objects.filter(pk=image.pk).update(
         status=status, status_reason=reason, claimed_at=None, updated_at=timezone.now()
+    )
+    if status == Image.Status.FAILED:
+        _announce(image.pk, status)
+
+
+def _announce(image_id: int, status: str) -> None:
+    transaction.on_commit(
+        lambda: image_finished.send(sender=Image, image_id=image_id, status=status)
     )
 
 

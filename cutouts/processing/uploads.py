@@ -26,7 +26,7 @@ from PIL import Image as PILImage
 from PIL import ImageMode, UnidentifiedImageError
 
 from cutouts.lib import proxy
-from cutouts.models import Image, UploadBatch
+from cutouts.models import ApiSubmission, Image, UploadBatch
 from cutouts.processing import scheduling
 from cutouts.processing.queueing import enqueue_uploaded
 from cutouts.storage import new_files
@@ -128,8 +128,14 @@ def image_upload(
     batch: UploadBatch | None,
     uploaded_file: UploadedFile,
     urgent: bool = False,
+    submission: ApiSubmission | None = None,
 ) -> Image:
-    """Check and store an upload and queue it; `urgent` puts it ahead of large batches."""
+    """Check and store an upload and queue it; `urgent` puts it ahead of large batches.
+
+    `submission`, unsaved, is saved with the image, or neither is: its
+    unique idempotency key may refuse it (IntegrityError), and then no row
+    or file stays.
+    """
     data = _read_within_limit(uploaded_file)
     checked = check_image(data=data)
     fair_seq, urgent = scheduling.place_in_line(owner_id=owner.pk, urgent=urgent)
@@ -152,6 +158,9 @@ def image_upload(
         files.save(image.thumbnail, "thumbnail.webp", ContentFile(checked.thumbnail))
         with transaction.atomic():
             image.save()
+            if submission is not None:
+                submission.image = image
+                submission.save()
             transaction.on_commit(lambda: _after_upload(image))
     return image
 

@@ -43,6 +43,7 @@ from cutouts.processing.queueing import (
     render_job_id,
     timed_out_after,
 )
+from cutouts.processing.signals import render_finished
 from cutouts.processing.uploads import EXTENSIONS, UploadRejected, check_image, format_bytes
 from cutouts.storage import new_files
 
@@ -322,6 +323,8 @@ def _render(render: Render) -> None:
     if not finished:
         # Someone else settled it meanwhile (the sweep): theirs stands.
         storage.delete(stored_as)
+        return
+    _announce(render.pk, Render.Status.DONE)
 
 
 def _backdrop_picture(spec: RenderSpec, user_id: int | None) -> PILImage.Image | None:
@@ -339,8 +342,16 @@ def _backdrop_picture(spec: RenderSpec, user_id: int | None) -> PILImage.Image |
 
 
 def _fail(render_id: int, message: str) -> None:
-    Render.objects.filter(pk=render_id, status=Render.Status.QUEUED).update(
+    failed = Render.objects.filter(pk=render_id, status=Render.Status.QUEUED).update(
         status=Render.Status.FAILED, error=message[:500]
+    )
+    if failed:
+        _announce(render_id, Render.Status.FAILED)
+
+
+def _announce(render_id: int, status: str) -> None:
+    transaction.on_commit(
+        lambda: render_finished.send(sender=Render, render_id=render_id, status=status)
     )
 
 
