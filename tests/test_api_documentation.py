@@ -34,7 +34,7 @@ def test_it_describes_every_route_and_nothing_else():
     document = ApiClient(None).get("/api/openapi.json").json()
 
     assert set(document["paths"]) == _api_routes()
-    assert len(_api_routes()) == 13
+    assert len(_api_routes()) == 14
 
 
 def test_every_call_needs_the_api_key_header():
