@@ -272,7 +272,7 @@ _SCHEMAS: dict[str, Any] = {
             "engine": {
                 "type": ["string", "null"],
                 "description": "What made its matte, once made.",
-                "examples": ["withoutbg", "local"],
+                "examples": ["withoutbg", "local-u2netp"],
             },
             "preset": {
                 "type": ["string", "null"],

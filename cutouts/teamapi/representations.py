@@ -25,7 +25,7 @@ def image_json(image: Image, *, base_url: str) -> dict[str, Any]:
         # While it waits: seconds until it is expected done, null when paused.
         "eta_seconds": eta.seconds if eta else None,
         "eta": eta.text if eta else "",
-        # What made its matte, once made: "withoutbg" (the API) or "local".
+        # What made its matte, once made: "withoutbg" (the API), "local-u2netp" (offline).
         "engine": matte.engine if matte else None,
         "format": image.format,
         "width": image.width,
