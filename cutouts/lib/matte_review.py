@@ -70,7 +70,7 @@ def review_matte(matte: Image.Image, *, mirrored: Image.Image | None = None) -> 
         reasons.append(f"The subject runs into the frame on {sides} sides: it may be cut off.")
     if pieces > PIECES_MAX:
         reasons.append(f"The cutout is in {pieces} separate pieces.")
-    if soft > SOFT_MAX:
+    if soft > SOFT_MAX and subject >= SUBJECT_MIN:  # a lost subject's haze says nothing more
         reasons.append(f"Much of the cutout is half-transparent ({soft:.0%}).")
     if mirror_iou is not None and mirror_iou < MIRROR_IOU_MIN:
         reasons.append(
