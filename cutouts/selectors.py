@@ -21,6 +21,7 @@ from cutouts.models import (
     Export,
     Image,
     Matte,
+    MatteVersion,
     ProcessingState,
     Render,
     UploadBatch,
@@ -84,6 +85,16 @@ def own_image(*, user: AbstractBaseUser, pk: int) -> Image:
 def matte_of(image: Image) -> Matte | None:
     """The image's matte; None until it is processed."""
     return Matte.objects.filter(image=image).first()
+
+
+def matte_versions_of(image: Image) -> QuerySet[MatteVersion]:
+    """The image's kept matte versions, newest first, with who made them."""
+    return image.matte_versions.select_related("created_by").order_by("-number")
+
+
+def matte_version_of(*, image: Image, pk: int) -> MatteVersion:
+    """One of the image's versions; 404 for another image's, like a version that does not exist."""
+    return get_object_or_404(MatteVersion, image=image, pk=pk)
 
 
 def library_images(*, user: AbstractBaseUser, status: str | None) -> QuerySet[Image]:

@@ -33,14 +33,15 @@ from django.utils import timezone
 from PIL import Image as PILImage
 from redis.exceptions import LockError
 
-from cutouts.lib import compositor, proxy
+from cutouts.lib import proxy
 from cutouts.lib.matte_review import review_matte
-from cutouts.lib.presets import BUILTIN_PRESETS, CUTOUT_PRESET
 from cutouts.lib.ratelimit import backoff_delay
 from cutouts.lib.withoutbg.client import Action, CallStats, RateLimited, WithoutbgError
-from cutouts.models import ApiCall, Image, Matte, Render
+from cutouts.models import ApiCall, Image, Matte, MatteVersion
 from cutouts.processing import pausing, scheduling
 from cutouts.processing.engines import MattingEngine, get_engine
+from cutouts.processing.matte_versions import next_version_number
+from cutouts.processing.outputs import OUTPUT_FIELDS, swap_cutout, write_outputs
 from cutouts.processing.queueing import enqueue_processing, get_limiter, redis_connection
 from cutouts.processing.signals import image_finished
 from cutouts.storage import new_files
@@ -350,34 +351,33 @@ def _store(
         matte = proxy.upscale_matte(matte, original.size)
         png = None
     data = png or _png(matte)
-    cutout = compositor.render(original, matte, BUILTIN_PRESETS[CUTOUT_PRESET].spec)
-    cutout_png = cutout.data
-    preview = compositor.encode(compositor.fit_within(cutout.image, settings.PREVIEW_SIZE), "WEBP")
-    small = compositor.encode(compositor.fit_within(cutout.image, settings.THUMBNAIL_SIZE), "WEBP")
     matte_row = Matte(
         image=image, engine=engine, width=matte.width, height=matte.height, byte_size=len(data)
     )
-    cutout_row = Render(
-        image=image,
-        preset=CUTOUT_PRESET,
-        spec=BUILTIN_PRESETS[CUTOUT_PRESET].spec.to_json(),
-        format="PNG",
-        width=cutout.width,
-        height=cutout.height,
-        byte_size=len(cutout_png),
-    )
+    # Versions are kept from a member's first touch-up on: the engine's new
+    # matte becomes one more, so the touch-ups before it stay within reach.
+    version_row = None
+    if MatteVersion.objects.filter(image=image).exists():
+        version_row = MatteVersion(
+            image=image, source=MatteVersion.Source.ENGINE, engine=engine, byte_size=len(data)
+        )
     # Written before the transaction, which then only swaps rows; the
     # previous matte, cutout and preview go once it commits (cutouts.storage).
     with new_files() as files:
         files.save(matte_row.file, "matte.png", ContentFile(data))
-        files.save(cutout_row.file, "cutout.png", ContentFile(cutout_png))
-        files.save(image.preview, "preview.webp", ContentFile(preview))
-        files.save(image.cutout_thumbnail, "cutout.webp", ContentFile(small))
+        cutout_row = write_outputs(
+            files, image=image, original=original, matte=matte, matte_version=matte_row.version
+        )
+        if version_row is not None:
+            files.save(version_row.file, "matte.png", ContentFile(data))
         with transaction.atomic():
+            if version_row is not None:
+                version_row.number = next_version_number(image)
+                version_row.save()
+                matte_row.version = cutout_row.matte_version = version_row.number
             Matte.objects.filter(image=image).delete()
             matte_row.save()
-            Render.objects.filter(image=image, preset=CUTOUT_PRESET, export=None).delete()
-            cutout_row.save()
+            swap_cutout(image, cutout_row)
             image.status = Image.Status.DONE
             image.status_reason = ""
             # A new matte is judged afresh: an earlier review was of another.
@@ -387,8 +387,7 @@ def _store(
             _announce(image.pk, Image.Status.DONE)
             image.save(
                 update_fields=[
-                    "preview",
-                    "cutout_thumbnail",
+                    *OUTPUT_FIELDS,
                     "status",
                     "status_reason",
                     "needs_review",

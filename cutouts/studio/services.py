@@ -169,9 +169,25 @@ def render_create(
     Raises StudioError or SpecError, with a message for the member, before
     anything is stored.
     """
-    if not Matte.objects.filter(image=image).exists():
-        raise StudioError("This image is not processed yet: the studio needs its cutout.")
     slug, spec = _resolve(spec_or_preset)
+    return _render_queue(image=image, slug=slug, spec=spec, user=user)
+
+
+def render_again(*, render: Render, user: AbstractBaseUser) -> Render:
+    """Queue `render` again, with its own settings, from the image's current matte.
+
+    For a render made from an earlier matte. Its spec is checked again: a
+    limit may have changed since. Raises StudioError or SpecError.
+    """
+    return _render_queue(
+        image=render.image, slug=render.preset, spec=parse_spec(render.spec), user=user
+    )
+
+
+def _render_queue(*, image: Image, slug: str, spec: RenderSpec, user: AbstractBaseUser) -> Render:
+    matte = Matte.objects.filter(image=image).first()
+    if matte is None:
+        raise StudioError("This image is not processed yet: the studio needs its cutout.")
     compositor.check_cost(spec, render_limits(), size=(image.width, image.height))
     _check_backdrop(spec, user)
     with transaction.atomic():
@@ -183,6 +199,9 @@ def render_create(
             preset=slug,
             spec=spec.to_json(),
             status=Render.Status.QUEUED,
+            # What it will most likely be made from; the render records the
+            # version it was actually made from when it runs.
+            matte_version=matte.version,
         )
         transaction.on_commit(partial(_queue_render, render.pk))
     return render
@@ -313,6 +332,7 @@ def _render(render: Render) -> None:
             width=rendered.width,
             height=rendered.height,
             byte_size=len(rendered.data),
+            matte_version=matte_row.version,
         )
     except BaseException:
         # Stopped while storing (its time-out) or not recorded: no file
@@ -375,6 +395,7 @@ def export_create(*, user: AbstractBaseUser, images: QuerySet[Image], preset: st
     spec = parse_spec(chosen.spec)
     picked = list(images.values_list("pk", "matte__pk", "original_name", "width", "height"))
     ready = [image_id for image_id, matte_id, *_ in picked if matte_id is not None]
+    versions = dict(images.exclude(matte=None).values_list("pk", "matte__version"))
     if not ready:
         raise StudioError("None of these images is processed yet, so there is nothing to export.")
     limits = render_limits()
@@ -397,6 +418,7 @@ def export_create(*, user: AbstractBaseUser, images: QuerySet[Image], preset: st
                 spec=export.spec,
                 status=Render.Status.QUEUED,
                 waiting=True,
+                matte_version=versions.get(image_id, 1),
             )
             for image_id in ready
         )

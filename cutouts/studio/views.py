@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from cutouts.accounts.views import staff_required
 from cutouts.lib.inputs import parse_id, parse_ids
 from cutouts.lib.render_spec import RenderSpec, SpecError, spec_from_json
+from cutouts.lib.strokes import MAX_RADIUS, StrokeError
 from cutouts.library.views.media import MEDIA_MAX_AGE
 from cutouts.models import Backdrop, Export, Image, Matte, Render
 from cutouts.processing.middleware import upload_body_limit
@@ -28,9 +29,12 @@ from cutouts.selectors import (
     images_among,
     images_in_batch,
     matte_of,
+    matte_version_of,
     own_backdrops,
+    render_for_user,
 )
 from cutouts.studio import services as studio
+from cutouts.studio import touchup
 from cutouts.studio.forms import PresetForm
 from cutouts.studio.services import StudioError
 
@@ -68,6 +72,7 @@ def studio_page(request: HttpRequest, pk: int) -> HttpResponse:
         "matte": matte,
         "presets": presets,
         "renders": studio.renders_for_image(image),
+        "matte_version": matte.version,
         "backdrops": backdrops,
         "aspects": ASPECTS,
         "studio_data": _preview_data(matte, presets, backdrops),
@@ -111,8 +116,11 @@ def image_renders(request: HttpRequest, pk: int) -> HttpResponse:
     image = image_for_user(user=request.user, pk=pk)
     if request.method == "POST":
         return _render_save(request, image)
-    renders = studio.renders_for_image(image)
-    return render(request, "cutouts/partials/render_list.html", {"renders": renders})
+    context = {
+        "renders": studio.renders_for_image(image),
+        "matte_version": _matte_for(image).version,
+    }
+    return render(request, "cutouts/partials/render_list.html", context)
 
 
 def _render_save(request: HttpRequest, image: Image) -> HttpResponse:
@@ -163,6 +171,21 @@ def backdrop_upload(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"backdrop": body}, status=201)
         messages.success(request, f"Added {backdrop.original_name} to your backgrounds.")
     return redirect("studio", pk=image_id) if image_id else redirect("library")
+
+
+@require_POST
+def render_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make a render again from the image's current matte, with the same settings."""
+    earlier = render_for_user(user=request.user, pk=pk)
+    try:
+        studio.render_again(render=earlier, user=request.user)
+    except (StudioError, SpecError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, "Rendering again from the current matte: it will be in the list shortly."
+        )
+    return redirect("studio", pk=earlier.image_id)
 
 
 @require_safe
@@ -282,3 +305,53 @@ def preset_delete(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such team preset.")
     messages.success(request, "Preset deleted. Renders made with it are kept.")
     return redirect("preset_list")
+
+
+# Touching up the matte, and its versions
+
+
+@require_safe
+def touchup_page(request: HttpRequest, pk: int) -> HttpResponse:
+    image = image_for_user(user=request.user, pk=pk)
+    matte = matte_of(image)
+    if matte is None or image.status != Image.Status.DONE:
+        return render(request, "cutouts/studio_unavailable.html", {"image": image})
+    width, height = studio.display_size(matte.width, matte.height)
+    editor_data = {
+        "width": width,
+        "height": height,
+        "fullWidth": matte.width,
+        "fullHeight": matte.height,
+        "maxRadius": MAX_RADIUS,
+    }
+    context = {"image": image, "matte": matte, "editor_data": editor_data}
+    return render(request, "cutouts/touchup.html", context)
+
+
+@require_POST
+def touchup_save(request: HttpRequest, pk: int) -> JsonResponse:
+    """The editor's strokes (JSON, display pixels) applied to the full-size matte: a new version."""
+    image = image_for_user(user=request.user, pk=pk)
+    try:
+        version = touchup.touchup_save(image=image, strokes_json=request.body, user=request.user)
+    except (StudioError, StrokeError) as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    body = {"version": version.number, "image_url": reverse("image_detail", args=[image.pk])}
+    return JsonResponse(body, status=201)
+
+
+@require_POST
+def matte_version_revert(request: HttpRequest, pk: int, version_id: int) -> HttpResponse:
+    image = image_for_user(user=request.user, pk=pk)
+    version = matte_version_of(image=image, pk=version_id)
+    try:
+        touchup.matte_version_revert(image=image, version=version)
+    except StudioError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"Version {version.number} is the matte again; the cutout, preview and thumbnail "
+            "are made from it.",
+        )
+    return redirect("image_detail", pk=image.pk)
