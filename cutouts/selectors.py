@@ -200,7 +200,7 @@ def image_page_for_user(*, user: AbstractBaseUser, pk: int) -> Image:
 def image_statuses(*, user: AbstractBaseUser, ids: Iterable[int]) -> QuerySet[Image]:
     """The images among `ids` the user may see, with what a status update shows."""
     return with_outputs(images_among(user=user, ids=ids)).only(
-        "pk", "status", "status_reason", "thumbnail", "preview", "cutout_thumbnail"
+        "pk", "status", "status_reason", "thumbnail", "preview", "cutout_thumbnail", "updated_at"
     )
 
 

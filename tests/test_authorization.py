@@ -5,6 +5,7 @@ here fails `test_the_table_covers_every_url`, so nothing new ships unchecked.
 """
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ from django.utils.http import urlsafe_base64_encode
 
 from cutouts import urls as app_urls
 from cutouts.accounts.services import invite_create
-from cutouts.models import Backdrop, Export, Image, Preset, UploadBatch
+from cutouts.models import Backdrop, Export, Image, Preset, Render, UploadBatch
 from cutouts.processing.pipeline import image_process
 from cutouts.processing.uploads import image_upload
+from cutouts.studio.touchup import touchup_save
 from cutouts.teamapi import urls as api_urls
 from cutouts.teamapi.tokens import token_create
 from tests.images import image_bytes
@@ -45,6 +47,7 @@ class World:
     token_id: int
     reset_uid: str
     reset_token: str
+    version_id: int
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,17 @@ RULES: dict[str, Rule] = {
     "studio_original": Rule(OWNERS_ONLY, kwargs=image_pk),
     "studio_matte": Rule(OWNERS_ONLY, kwargs=image_pk),
     "image_renders": Rule(OWNERS_ONLY, kwargs=image_pk),
+    "render_again": Rule(
+        (LOGIN, ANY_OK, 404, ANY_OK), method="post", kwargs=lambda world: {"pk": world.render_id}
+    ),
+    # Touching up the matte, and going back to a version
+    "touchup": Rule(OWNERS_ONLY, kwargs=image_pk),
+    "touchup_save": Rule((LOGIN, ANY_OK, 404, ANY_OK), method="post", kwargs=image_pk),
+    "matte_version_revert": Rule(
+        (LOGIN, ANY_OK, 404, ANY_OK),
+        method="post",
+        kwargs=lambda world: {"pk": world.image.pk, "version_id": world.version_id},
+    ),
     "backdrop_upload": Rule(MEMBER_ACTION, method="post"),
     "backdrop_picture": Rule(OWNERS_ONLY, kwargs=lambda world: {"pk": world.backdrop.pk}),
     "export_start": Rule(MEMBER_ACTION, method="post"),
@@ -184,6 +198,24 @@ def world(alice, admin_user, settings, queue_redis) -> World:
     )
     image_process(image_id=image.pk)
     image.refresh_from_db()
+    # A touch-up, so the image has versions to go back to.
+    erase = {"mode": "erase", "radius": 4, "points": [[10, 10]]}
+    touchup_save(
+        image=image,
+        strokes_json=json.dumps({"width": 96, "height": 64, "strokes": [erase]}),
+        user=alice,
+    )
+    # Not the default cutout: touch-ups and reverts in the walk replace that one.
+    studio_render = Render.objects.create(
+        image=image,
+        created_by=alice,
+        preset="custom",
+        spec={},
+        file=ContentFile(image_bytes("PNG", (96, 64)), name="render.png"),
+        format="PNG",
+        width=96,
+        height=64,
+    )
     backdrop = Backdrop.objects.create(
         owner=alice,
         file=ContentFile(image_bytes("PNG", (32, 32)), name="backdrop.png"),
@@ -208,7 +240,7 @@ def world(alice, admin_user, settings, queue_redis) -> World:
     return World(
         image=image,
         batch=batch,
-        render_id=image.renders.get().pk,
+        render_id=studio_render.pk,
         backdrop=backdrop,
         export=export,
         preset=preset,
@@ -217,6 +249,7 @@ def world(alice, admin_user, settings, queue_redis) -> World:
         token_id=alices_token.pk,
         reset_uid=urlsafe_base64_encode(force_bytes(alice.pk)),
         reset_token=default_token_generator.make_token(alice),
+        version_id=image.matte_versions.get(number=1).pk,
     )
 
 

@@ -9,15 +9,20 @@ from tests.uploading import upload
 pytestmark = pytest.mark.django_db
 
 
-def test_a_done_image_shows_its_cutout_beside_the_original(alice_client, alice):
+def test_a_done_image_shows_its_cutout_and_the_original_in_one_frame(alice_client, alice):
     image = upload(alice, "chair.jpg")
     render = finish(image)
 
     body = alice_client.get(f"/images/{image.pk}/").content.decode()
 
-    assert f'src="/images/{image.pk}/original/"' in body
-    assert f'<img src="/images/{image.pk}/preview/" data-live-src="preview_url"' in body
-    assert 'data-live-show="done">' in body
+    assert "data-compare" in body
+    assert f'src="/images/{image.pk}/studio/original/"' in body
+    assert f'data-full-src="/images/{image.pk}/original/"' in body
+    assert f'src="/images/{image.pk}/preview/?v={image.matte.pk}"' in body
+    assert f'data-full-src="/renders/{render.pk}/download/"' in body
+    assert 'role="slider"' in body
+    assert "cutouts/compare.js" in body
+    assert f'data-live-show="done" href="/images/{image.pk}/touch-up/"' in body
     assert f'data-live-href="cutout_url" href="/renders/{render.pk}/download/"' in body
     assert f'data-live-href="matte_url" href="/images/{image.pk}/matte/"' in body
     assert "Download cutout (PNG)" in body

@@ -57,8 +57,10 @@ def test_a_done_image_comes_with_its_preview_cutout_and_matte(alice_client, alic
 
     assert status["status"] == "done"
     assert status["label"] == "Done"
-    assert status["preview_url"] == f"/images/{image.pk}/preview/"
-    assert status["cutout_thumbnail_url"] == f"/images/{image.pk}/cutout-thumbnail/"
+    # With a version that changes when the outputs are made again (a touch-up).
+    version = f"?v={image.updated_at.timestamp():.0f}"
+    assert status["preview_url"] == f"/images/{image.pk}/preview/{version}"
+    assert status["cutout_thumbnail_url"] == f"/images/{image.pk}/cutout-thumbnail/{version}"
     assert status["cutout_url"] == f"/renders/{cutout.pk}/download/"
     assert status["matte_url"] == f"/images/{image.pk}/matte/"
 

@@ -170,7 +170,8 @@ def _paint(
     alpha: np.ndarray, stroke: Stroke, scale: tuple[float, float], guide: np.ndarray | None
 ) -> None:
     radius = max(0.5, stroke.radius * (scale[0] + scale[1]) / 2)
-    points = np.array(stroke.points, dtype=np.float64) * scale
+    # Pixel (i, j) covers [i, i + 1) × [j, j + 1): distances are measured from its centre.
+    points = np.array(stroke.points, dtype=np.float64) * scale - 0.5
     window = max(1, round(radius * EDGE_WINDOW_SHARE)) if guide is not None else 0
     margin = radius + window + 2
     height, width = alpha.shape

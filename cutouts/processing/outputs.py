@@ -18,6 +18,12 @@ from cutouts.storage import NewFiles
 OUTPUT_FIELDS = ["preview", "cutout_thumbnail"]
 
 
+def display_size(width: int, height: int) -> tuple[int, int]:
+    """The size of the display copies (preview, studio, editor) of a picture of this size."""
+    scale = min(1.0, settings.PREVIEW_SIZE / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def write_outputs(
     files: NewFiles,
     *,

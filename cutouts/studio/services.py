@@ -35,6 +35,7 @@ from cutouts.lib import compositor, proxy
 from cutouts.lib.presets import BUILTIN_PRESETS
 from cutouts.lib.render_spec import RenderSpec, SpecError, parse_spec
 from cutouts.models import Backdrop, Export, Image, Matte, Preset, Render
+from cutouts.processing.outputs import display_size
 from cutouts.processing.queueing import (
     enqueue_export,
     enqueue_render,
@@ -571,11 +572,6 @@ def backdrop_upload(*, owner: AbstractBaseUser, uploaded_file: UploadedFile) -> 
 
 
 # The studio's inputs in the browser, at display size
-
-
-def display_size(width: int, height: int) -> tuple[int, int]:
-    scale = min(1.0, settings.PREVIEW_SIZE / max(width, height))
-    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def display_original(image: Image) -> bytes:

@@ -15,9 +15,10 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cutouts.accounts.views import staff_required
+from cutouts.lib import strokes
 from cutouts.lib.inputs import parse_id, parse_ids
 from cutouts.lib.render_spec import RenderSpec, SpecError, spec_from_json
-from cutouts.lib.strokes import MAX_RADIUS, StrokeError
+from cutouts.lib.strokes import StrokeError
 from cutouts.library.views.media import MEDIA_MAX_AGE
 from cutouts.models import Backdrop, Export, Image, Matte, Render
 from cutouts.processing.middleware import upload_body_limit
@@ -322,7 +323,15 @@ def touchup_page(request: HttpRequest, pk: int) -> HttpResponse:
         "height": height,
         "fullWidth": matte.width,
         "fullHeight": matte.height,
-        "maxRadius": MAX_RADIUS,
+        "maxRadius": strokes.MAX_RADIUS,
+        "maxPointsPerStroke": strokes.MAX_POINTS_PER_STROKE,
+        # The browser refines edge-aware strokes as the server does.
+        "edge": {
+            "windowShare": strokes.EDGE_WINDOW_SHARE,
+            "eps": strokes.EDGE_EPS,
+            "low": strokes.EDGE_LOW,
+            "high": strokes.EDGE_HIGH,
+        },
     }
     context = {"image": image, "matte": matte, "editor_data": editor_data}
     return render(request, "cutouts/touchup.html", context)

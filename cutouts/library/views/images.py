@@ -11,7 +11,14 @@ from django.views.decorators.http import require_safe
 from cutouts.library.views.upload import upload_widget_context
 from cutouts.models import Image
 from cutouts.processing import scheduling
-from cutouts.selectors import image_page_for_user, library_images, library_status_counts
+from cutouts.processing.outputs import display_size
+from cutouts.selectors import (
+    image_page_for_user,
+    library_images,
+    library_status_counts,
+    matte_of,
+    matte_versions_of,
+)
 
 # Every accepted format but TIFF, which only Safari can show.
 BROWSER_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
@@ -50,5 +57,12 @@ def library(request: HttpRequest) -> HttpResponse:
 def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
     image = image_page_for_user(user=request.user, pk=pk)
     scheduling.attach_etas([image])
-    context = {"image": image, "shows_original": image.format in BROWSER_FORMATS}
+    matte = matte_of(image)
+    context = {
+        "image": image,
+        "shows_original": image.format in BROWSER_FORMATS,
+        "matte": matte,
+        "versions": matte_versions_of(image) if matte else [],
+        "display_width": display_size(matte.width, matte.height)[0] if matte else 0,
+    }
     return render(request, "cutouts/image_detail.html", context)

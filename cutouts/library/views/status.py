@@ -57,10 +57,15 @@ def _image_status(image: Image) -> dict[str, object]:
     }
     # Outputs only once done: an image queued again may still have old ones.
     if image.status == Image.Status.DONE:
+        # Outputs are made again (a touch-up, a new matte) under the same URL:
+        # a version in the query keeps a browser from showing its cached old one.
+        version = f"?v={image.updated_at.timestamp():.0f}"
         if image.preview:
-            status["preview_url"] = reverse("image_preview", args=[image.pk])
+            status["preview_url"] = reverse("image_preview", args=[image.pk]) + version
         if image.cutout_thumbnail:
-            status["cutout_thumbnail_url"] = reverse("image_cutout_thumbnail", args=[image.pk])
+            status["cutout_thumbnail_url"] = (
+                reverse("image_cutout_thumbnail", args=[image.pk]) + version
+            )
         if image.cutout_id:
             status["cutout_url"] = reverse("render_download", args=[image.cutout_id])
         if image.has_matte:
