@@ -63,10 +63,18 @@ def broken_cutout(owner, size: tuple[int, int] = SIZE, name: str = "disc.png") -
         with transaction.atomic():
             row.save()
             swap_cutout(image, cutout)
-            image.status = Image.Status.DONE
+            image.status, image.status_reason = Image.Status.DONE, ""
             image.needs_review = True
             image.review_reasons = "Almost no subject was kept."
-            image.save(update_fields=[*OUTPUT_FIELDS, "status", "needs_review", "review_reasons"])
+            image.save(
+                update_fields=[
+                    *OUTPUT_FIELDS,
+                    "status",
+                    "status_reason",
+                    "needs_review",
+                    "review_reasons",
+                ]
+            )
     return image
 
 
