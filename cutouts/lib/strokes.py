@@ -46,7 +46,7 @@ STROKES_MAX_DEPTH = 5
 # mostly missed. eps sets how faint an edge of the photo may be and still be
 # followed (brightness 0..1). Tried on a dark subject on a light ground
 # (tests/test_touchup_strokes.py): an erase along its edge biting 12 px in
-# takes 6 times less of the subject than a plain stroke; a wide restore
+# takes 9 times less of the subject than a plain stroke; a wide restore
 # spills nothing onto the ground and brings back three quarters of the lost
 # part in one stroke. A window of twice the radius spared more and restored half.
 EDGE_WINDOW_SHARE = 1.5
