@@ -118,6 +118,7 @@ class BatchProgress:
     done: int
     failed: int
     waiting_credits: int
+    over_budget: int  # waiting for their member's monthly budget
     in_progress: int  # queued or being processed
 
     def percent(self, count: int) -> float:
@@ -136,6 +137,10 @@ class BatchProgress:
         return self.percent(self.waiting_credits)
 
     @property
+    def over_budget_percent(self) -> float:
+        return self.percent(self.over_budget)
+
+    @property
     def in_progress_percent(self) -> float:
         return self.percent(self.in_progress)
 
@@ -147,6 +152,7 @@ def batch_progress(*, batch: UploadBatch) -> BatchProgress:
         done=rows.get(Image.Status.DONE, 0),
         failed=rows.get(Image.Status.FAILED, 0),
         waiting_credits=rows.get(Image.Status.WAITING_CREDITS, 0),
+        over_budget=rows.get(Image.Status.OVER_BUDGET, 0),
         in_progress=rows.get(Image.Status.QUEUED, 0) + rows.get(Image.Status.PROCESSING, 0),
     )
 

@@ -226,6 +226,7 @@ class ImageCounts:
     queued: int
     processing: int
     waiting_credits: int
+    over_budget: int
     failed: int
     oldest_queued_at: datetime | None
 
@@ -235,6 +236,7 @@ def image_counts() -> ImageCounts:
         Image.Status.QUEUED.value,
         Image.Status.PROCESSING.value,
         Image.Status.WAITING_CREDITS.value,
+        Image.Status.OVER_BUDGET.value,
         Image.Status.FAILED.value,
     ]
     row = Image.objects.filter(status__in=unfinished).aggregate(

@@ -25,7 +25,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from cutouts.models import ApiCall, Image, UploadBatch
-from cutouts.processing import credits, pausing
+from cutouts.processing import budgets, credits, pausing
 from cutouts.processing.engines import get_engine
 from cutouts.processing.queueing import get_limiter
 
@@ -69,19 +69,34 @@ def claim_next() -> Image | None:
 
     Concurrent workers skip each other's locked rows, so two never claim one
     image; a worker killed after claiming leaves a claim the sweeper puts back.
+    An image whose matte costs a call is claimed only within its owner's
+    monthly budget (cutouts.processing.budgets): a spent budget sets the
+    owner's images aside ("over budget"); calls on their way that may spend
+    the rest pass the owner over for this slot.
     """
+    passed_over: set[int] = set()
     while True:
         now = timezone.now()
         with transaction.atomic():
-            pk = (
+            row = (
                 due_images(now)
+                .exclude(owner_id__in=passed_over)
                 .select_for_update(skip_locked=True)
                 .order_by(*FAIR_ORDER)
-                .values_list("pk", flat=True)
+                .values_list("pk", "owner_id", "sha256")
                 .first()
             )
-            if pk is None:
+            if row is None:
                 return None
+            pk, owner_id, sha256 = row
+            if budgets.needing_paid_calls([(pk, sha256)]):
+                verdict, budget = budgets.spend_verdict(owner_id=owner_id, now=now)
+                if verdict is budgets.Verdict.OVER:
+                    budgets.hold_over_budget(owner_id=owner_id, budget=budget, now=now)
+                    continue
+                if verdict is budgets.Verdict.IN_FLIGHT:
+                    passed_over.add(owner_id)
+                    continue
             # Guarded by status too: SQLite has no row locks, and another
             # worker may have been quicker; then the next image is tried.
             claimed = Image.objects.filter(pk=pk, status=Image.Status.QUEUED).update(
@@ -93,13 +108,20 @@ def claim_next() -> Image | None:
 
 @dataclass(frozen=True)
 class Eta:
-    """When a waiting image is expected to be done: seconds from now, or paused (no figure)."""
+    """When a waiting image is expected to be done: seconds from now, or no figure.
+
+    No figure while processing is paused, or while the image waits for its
+    member's monthly budget (over_budget): both last until someone acts.
+    """
 
     seconds: int | None
     paused: bool = False
+    over_budget: bool = False
 
     @property
     def text(self) -> str:
+        if self.over_budget:
+            return "Waiting for budget: done once the monthly budget has room"
         if self.paused:
             return "Paused: done once processing resumes"
         if self.seconds is None:  # the limiter is away: no figure to give
@@ -113,7 +135,12 @@ class Eta:
         return f"Done in about {self.seconds / 3600:.1f} h (by {finish:%H:%M})"
 
 
-WAITING = (Image.Status.QUEUED, Image.Status.PROCESSING, Image.Status.WAITING_CREDITS)
+WAITING = (
+    Image.Status.QUEUED,
+    Image.Status.PROCESSING,
+    Image.Status.WAITING_CREDITS,
+    Image.Status.OVER_BUDGET,
+)
 
 
 class Line:
@@ -159,6 +186,8 @@ class Line:
         """When `image` is expected to be done; None when it is not waiting."""
         if image.status not in WAITING:
             return None
+        if image.status == Image.Status.OVER_BUDGET:
+            return Eta(seconds=None, over_budget=True)
         if image.status == Image.Status.WAITING_CREDITS or self.paused:
             return Eta(seconds=None, paused=True)
         place = self._place.get(image.pk)
@@ -255,6 +284,8 @@ def batch_eta(batch_id: int, line: Line | None = None) -> Eta | None:
         return None
     line = line or Line()
     known = [line.eta(image) for image in waiting]
+    if any(eta.over_budget for eta in known if eta):
+        return Eta(seconds=None, over_budget=True)
     if any(eta.paused for eta in known if eta):
         return Eta(seconds=None, paused=True)
     if any(eta is None or eta.seconds is None for eta in known):

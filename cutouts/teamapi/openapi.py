@@ -10,6 +10,7 @@ from typing import Any
 
 from cutouts.lib.render_spec import RenderSpec
 from cutouts.lib.withoutbg import contract
+from cutouts.models import Image
 
 JSON = "application/json"
 PNG = "image/png"
@@ -33,7 +34,7 @@ def _binary(description: str, media_type: str = "application/octet-stream") -> d
 _ERROR_MEANINGS = {
     400: "Invalid JSON, a missing field or a malformed body.",
     401: f"Missing, unknown or revoked token (`{contract.INVALID_KEY}`).",
-    402: "The team is out of credit.",
+    402: "The team is out of credit, or your monthly budget is spent (the detail says which).",
     403: "The team's credits have expired.",
     404: "Not found, or not one of your images.",
     413: "The image is over the size limit (10 MB unless configured otherwise).",
@@ -182,7 +183,7 @@ _SCHEMAS: dict[str, Any] = {
             "name": {"type": "string"},
             "status": {
                 "type": "string",
-                "enum": ["queued", "processing", "waiting_credits", "done", "failed"],
+                "enum": [str(status) for status in Image.Status.values],
             },
             "status_reason": {"type": "string"},
             "format": {"type": "string"},
