@@ -73,6 +73,12 @@ dashboard_patterns = [
         dashboard_views.dashboard_refresh_credits,
         name="dashboard_refresh_credits",
     ),
+    path("budgets/", dashboard_views.dashboard_budgets, name="dashboard_budgets"),
+    path(
+        "budgets/<int:user_id>/",
+        dashboard_views.dashboard_member_budget,
+        name="dashboard_member_budget",
+    ),
 ]
 
 urlpatterns = [

@@ -125,6 +125,10 @@ RULES: dict[str, Rule] = {
     # Admins only
     "dashboard": Rule(STAFF_ONLY),
     "dashboard_refresh_credits": Rule(STAFF_ACTION, method="post"),
+    "dashboard_budgets": Rule(STAFF_ONLY),
+    "dashboard_member_budget": Rule(
+        STAFF_ACTION, method="post", kwargs=lambda world: {"user_id": world.image.owner_id}
+    ),
 }
 
 # The team API answers tokens, not sessions: (no token, owner's, another

@@ -1,4 +1,4 @@
-"""Over-budget images back in the line, once their member has budget again.
+"""Budgets set by admins, and over-budget images back in line once there is room.
 
 An admin raising a budget (or lifting it) releases at once, after the form's
 save commits; a periodic job releases everyone whose month has turned. Each
@@ -16,13 +16,31 @@ from django.db import transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from cutouts.models import Image
+from cutouts.models import Image, MemberBudget, TeamBudget
 from cutouts.processing import budgets, scheduling
 from cutouts.processing.queueing import enqueue_processing
 
 logger = logging.getLogger(__name__)
 
 RELEASED_REASON = "Queued again: the monthly budget has room."
+
+
+def team_budget_set(*, monthly_credits: int | None) -> None:
+    """Set the team's default monthly budget (None: unlimited); a raise releases at once."""
+    TeamBudget.objects.update_or_create(pk=1, defaults={"monthly_credits": monthly_credits})
+    transaction.on_commit(release_all_over_budget)
+
+
+def member_budget_set(*, user_id: int, mode: str, monthly_credits: int | None = None) -> None:
+    """Give a member the team's default ("team"), no limit ("unlimited") or `monthly_credits`."""
+    if mode == "team":
+        MemberBudget.objects.filter(user_id=user_id).delete()
+    else:
+        credits = monthly_credits if mode == "credits" else None
+        MemberBudget.objects.update_or_create(
+            user_id=user_id, defaults={"monthly_credits": credits}
+        )
+    transaction.on_commit(lambda: release_over_budget(user_id=user_id))
 
 
 def release_over_budget(*, user_id: int, now: datetime | None = None) -> int:
