@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
@@ -225,6 +226,7 @@ class UploadEstimate:
     repeats: int  # already processed, waiting, or twice in the drop: free
     credit: int | None  # the team's balance, when known
     eta: Eta
+    over_budget: int = 0  # of `charged`, past what the member's monthly budget has left
 
     @property
     def text(self) -> str:
@@ -239,6 +241,11 @@ class UploadEstimate:
                 )
             else:
                 parts.append(f"the team has {self.credit} credits left")
+        if self.over_budget:
+            parts.append(
+                f"{self.over_budget} will wait for budget: your monthly budget has room "
+                f"for {self.charged - self.over_budget} more"
+            )
         if self.eta.paused:
             parts.append("processing is paused, so they will wait until it resumes")
         elif self.eta.text:
@@ -246,8 +253,10 @@ class UploadEstimate:
         return "; ".join(parts) + "."
 
 
-def upload_estimate(*, sha256s: list[str], batch: UploadBatch | None = None) -> UploadEstimate:
-    """The cost and expected finish of uploading files with these SHA-256 digests now.
+def upload_estimate(
+    *, sha256s: list[str], owner: AbstractBaseUser, batch: UploadBatch | None = None
+) -> UploadEstimate:
+    """The cost and expected finish of `owner` uploading files with these SHA-256 digests now.
 
     Images of `batch`, the drop being uploaded, do not count as already there.
     """
@@ -261,13 +270,31 @@ def upload_estimate(*, sha256s: list[str], batch: UploadBatch | None = None) -> 
     engine = get_engine()
     charged = len(unique - seen) if engine.metered else 0
     left = credits.balance(engine=engine.name) if engine.metered else None
+    over_budget = _past_budget(owner=owner, charged=charged, batch=batch)
     return UploadEstimate(
         files=len(sha256s),
         charged=charged,
         repeats=len(sha256s) - charged,
         credit=left.credit if left else None,
-        eta=Line().eta_of_more(charged),
+        eta=Line().eta_of_more(charged - over_budget),
+        over_budget=over_budget,
     )
+
+
+def _past_budget(*, owner: AbstractBaseUser, charged: int, batch: UploadBatch | None) -> int:
+    """How many of `charged` new calls the owner's budget has no room for.
+
+    Their images already waiting for a call spend what is left first.
+    """
+    left = budgets.budget_use(user=owner).left
+    if left is None or charged == 0:
+        return 0
+    ahead = Image.objects.filter(
+        owner=owner, status__in=[Image.Status.QUEUED, Image.Status.PROCESSING]
+    )
+    if batch is not None:
+        ahead = ahead.exclude(batch=batch)
+    return min(charged, max(0, charged - max(0, left - ahead.count())))
 
 
 def attach_etas(images: Iterable[Image], line: Line | None = None) -> None:
