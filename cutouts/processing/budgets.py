@@ -191,7 +191,8 @@ def needing_paid_calls(images: list[tuple[int, str]]) -> list[int]:
 def over_budget_reason(*, budget: int, now: datetime) -> str:
     resets = next_month_start(now)
     return (
-        f"Over your monthly budget ({budget} credits): waits until an admin raises it "
+        f"Over your monthly budget ({budget} credit{'' if budget == 1 else 's'}): "
+        "waits until an admin raises it "
         f"or the month ends ({resets.day} {resets:%b})."
     )
 
