@@ -128,8 +128,12 @@ class Verdict(enum.Enum):
     OVER = "over"  # the month's budget is spent
 
 
-def spend_verdict(*, owner_id: int, now: datetime) -> tuple[Verdict, int | None]:
-    """Whether one more paid call for the owner fits their budget, and the budget.
+def spend_verdict(
+    *, owner_id: int, image: tuple[int, str], now: datetime
+) -> tuple[Verdict, int | None]:
+    """Whether the owner's budget has room for `image` (id, sha256), and the budget.
+
+    An image whose matte costs nothing (a twin's, a kept answer) always has.
 
     Call inside a transaction: it locks the owner's user row until the
     caller commits its claim. The claim (an image turned "processing") is
@@ -140,8 +144,8 @@ def spend_verdict(*, owner_id: int, now: datetime) -> tuple[Verdict, int | None]
     nothing.
     """
     budget, _ = monthly_credits(user_id=owner_id)
-    if budget is None:
-        return Verdict.SPEND, None
+    if budget is None or not needing_paid_calls([image]):
+        return Verdict.SPEND, budget
     list(get_user_model().objects.select_for_update().filter(pk=owner_id).values_list("pk"))
     # A "sent" row is a call on its way until its job must have ended;
     # after that its worker died, and the call stays maybe charged.

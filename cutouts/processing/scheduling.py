@@ -90,14 +90,13 @@ def claim_next() -> Image | None:
             if row is None:
                 return None
             pk, owner_id, sha256 = row
-            if budgets.needing_paid_calls([(pk, sha256)]):
-                verdict, budget = budgets.spend_verdict(owner_id=owner_id, now=now)
-                if verdict is budgets.Verdict.OVER:
-                    budgets.hold_over_budget(owner_id=owner_id, budget=budget, now=now)
-                    continue
-                if verdict is budgets.Verdict.IN_FLIGHT:
-                    passed_over.add(owner_id)
-                    continue
+            verdict, budget = budgets.spend_verdict(owner_id=owner_id, image=(pk, sha256), now=now)
+            if verdict is budgets.Verdict.OVER:
+                budgets.hold_over_budget(owner_id=owner_id, budget=budget, now=now)
+                continue
+            if verdict is budgets.Verdict.IN_FLIGHT:
+                passed_over.add(owner_id)
+                continue
             # Guarded by status too: SQLite has no row locks, and another
             # worker may have been quicker; then the next image is tried.
             claimed = Image.objects.filter(pk=pk, status=Image.Status.QUEUED).update(
