@@ -31,7 +31,7 @@ def test_the_page_shows_each_members_use_against_their_budget(admin_client_, ali
 
     alice_row = page[page.index(">alice</td>") : page.index(">bob</td>")]
     assert "37 of 100" in alice_row
-    assert '<td class="num">63</td>' in alice_row
+    assert '<td class="num" data-label="Left">63</td>' in alice_row
     assert '<strong class="budget-waiting">1</strong>' in alice_row
     assert '<option value="team" selected>' in alice_row
     bob_row = page[page.index(">bob</td>") :]
