@@ -295,6 +295,23 @@ API_MEMBER_RATE_LIMIT_PER_MINUTE = envint("API_MEMBER_RATE_LIMIT_PER_MINUTE", 12
 API_TOKENS_PER_MEMBER = envint("API_TOKENS_PER_MEMBER", 10)
 API_WAIT_SECONDS = envfloat("API_WAIT_SECONDS", 120.0)
 
+# Webhooks of the asynchronous API (cutouts.teamapi.webhooks). A webhook URL is
+# http(s), at most WEBHOOK_URL_MAX_LENGTH long, and every address its host
+# resolves to must be public (loopback too while DEBUG is on), checked when it
+# is given and again before each delivery, or inside WEBHOOK_ALLOWED_NETWORKS
+# (CIDR list); WEBHOOK_ALLOWED_HOSTS, when set, also limits the host names
+# ("hooks.example.com", or ".example.com" for it and its subdomains). A
+# delivery gets WEBHOOK_TIMEOUT_SECONDS in all; failed ones are retried after
+# WEBHOOK_RETRY_BASE_SECONDS, doubling (with jitter) up to
+# WEBHOOK_RETRY_MAX_SECONDS, until WEBHOOK_GIVE_UP_HOURS after the event.
+WEBHOOK_URL_MAX_LENGTH = envint("WEBHOOK_URL_MAX_LENGTH", 2000)
+WEBHOOK_ALLOWED_NETWORKS = envlist("WEBHOOK_ALLOWED_NETWORKS", "")
+WEBHOOK_ALLOWED_HOSTS = envlist("WEBHOOK_ALLOWED_HOSTS", "")
+WEBHOOK_TIMEOUT_SECONDS = envfloat("WEBHOOK_TIMEOUT_SECONDS", 5.0)
+WEBHOOK_RETRY_BASE_SECONDS = envfloat("WEBHOOK_RETRY_BASE_SECONDS", 30.0)
+WEBHOOK_RETRY_MAX_SECONDS = envfloat("WEBHOOK_RETRY_MAX_SECONDS", 3600.0)
+WEBHOOK_GIVE_UP_HOURS = envfloat("WEBHOOK_GIVE_UP_HOURS", 24.0)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and envbool("SECURE_COOKIES", "true")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
