@@ -9,15 +9,18 @@ from cutouts.models import (
     ApiCall,
     ApiToken,
     Backdrop,
+    BudgetNotice,
     CreditSnapshot,
     Export,
     Image,
     Invite,
     LoginFailure,
     Matte,
+    MemberBudget,
     Preset,
     ProcessingState,
     Render,
+    TeamBudget,
     UploadBatch,
 )
 from cutouts.processing.retrying import images_retry_failed
@@ -206,3 +209,27 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in live:
             token_revoke(token=token, by=request.user)
         self.message_user(request, f"{len(live)} token{pluralize(len(live))} revoked.")
+
+
+class BudgetAdmin(RecordAdmin):
+    """Budgets are set on the dashboard's Budgets page, which releases images waiting for them."""
+
+
+@admin.register(TeamBudget)
+class TeamBudgetAdmin(BudgetAdmin):
+    list_display = ["monthly_credits"]
+
+
+@admin.register(MemberBudget)
+class MemberBudgetAdmin(BudgetAdmin):
+    list_display = ["user", "monthly_credits", "updated_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+
+
+@admin.register(BudgetNotice)
+class BudgetNoticeAdmin(RecordAdmin):
+    """Deleting a member's row for this month lets the next overrun e-mail the admins again."""
+
+    list_display = ["user", "month", "created_at"]
+    list_select_related = ["user"]

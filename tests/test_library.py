@@ -63,6 +63,7 @@ def test_it_filters_by_status_and_counts_each(alice_client, alice):
         "Queued": 1,
         "Processing": 0,
         "Waiting for credits": 0,
+        "Over budget": 0,
         "Done": 1,
         "Failed": 1,
     }

@@ -226,7 +226,10 @@ def hold_over_budget(*, owner_id: int, budget: int, now: datetime) -> int:
     )
     _, told = BudgetNotice.objects.get_or_create(user_id=owner_id, month=month_start(now).date())
     if told:
-        transaction.on_commit(lambda: _email_admins(owner_id=owner_id, budget=budget, now=now))
+        # Robust: a mail server that fails must not fail the worker's claim.
+        transaction.on_commit(
+            lambda: _email_admins(owner_id=owner_id, budget=budget, now=now), robust=True
+        )
     return held
 
 
