@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -25,6 +25,9 @@ from cutouts.models import (
     Render,
     UploadBatch,
 )
+
+# The library's filter of cutouts flagged for a look, beside the status filters.
+NEEDS_REVIEW = "needs_review"
 
 
 def images_visible_to(user: AbstractBaseUser) -> QuerySet[Image]:
@@ -86,17 +89,31 @@ def matte_of(image: Image) -> Matte | None:
     return Matte.objects.filter(image=image).first()
 
 
-def library_images(*, user: AbstractBaseUser, status: str | None) -> QuerySet[Image]:
+def library_images(
+    *, user: AbstractBaseUser, status: str | None, needs_review: bool = False
+) -> QuerySet[Image]:
     images = images_visible_to(user).select_related("owner")
     if status:
         images = images.filter(status=status)
+    if needs_review:
+        images = images.filter(needs_review=True)
     return images.order_by("-created_at", "-pk")
 
 
 def library_status_counts(*, user: AbstractBaseUser) -> dict[str, int]:
-    """Images per status, with every status present, zero or not."""
-    rows = images_visible_to(user).values_list("status").annotate(n=Count("pk")).order_by()
-    return {status: 0 for status in Image.Status.values} | dict(rows)
+    """Images per status, with every status present, zero or not, and under
+    NEEDS_REVIEW those flagged for a look, in one query."""
+    rows = (
+        images_visible_to(user)
+        .values_list("status")
+        .annotate(n=Count("pk"), flagged=Count("pk", filter=Q(needs_review=True)))
+        .order_by()
+    )
+    counts = {status: 0 for status in Image.Status.values} | {NEEDS_REVIEW: 0}
+    for status, count, flagged in rows:
+        counts[status] = count
+        counts[NEEDS_REVIEW] += flagged
+    return counts
 
 
 def batch_for_user(*, user: AbstractBaseUser, pk: str | int) -> UploadBatch:

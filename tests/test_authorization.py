@@ -110,6 +110,7 @@ RULES: dict[str, Rule] = {
     "image_matte": Rule(OWNERS_ONLY, kwargs=image_pk),
     "image_status_list": Rule(PRIVATE_PAGE, query="?ids={image}"),
     "image_retry": Rule(STAFF_ACTION, method="post", kwargs=image_pk),
+    "image_reviewed": Rule((LOGIN, ANY_OK, 404, ANY_OK), method="post", kwargs=image_pk),
     "images_retry_failed": Rule(STAFF_ACTION, method="post"),
     "render_download": Rule(OWNERS_ONLY, kwargs=lambda world: {"pk": world.render_id}),
     "batch_detail": Rule(OWNERS_ONLY, kwargs=lambda world: {"pk": world.batch.pk}),
