@@ -7,6 +7,7 @@ from cutouts.accounts.forms import AdminSignInForm
 from cutouts.models import (
     Alert,
     ApiCall,
+    ApiSubmission,
     ApiToken,
     Backdrop,
     BudgetNotice,
@@ -16,12 +17,15 @@ from cutouts.models import (
     Invite,
     LoginFailure,
     Matte,
+    MatteVersion,
     MemberBudget,
     Preset,
     ProcessingState,
     Render,
     TeamBudget,
     UploadBatch,
+    WebhookAttempt,
+    WebhookEvent,
 )
 from cutouts.processing.retrying import images_retry_failed
 from cutouts.teamapi.tokens import token_revoke
@@ -233,3 +237,44 @@ class BudgetNoticeAdmin(RecordAdmin):
 
     list_display = ["user", "month", "created_at"]
     list_select_related = ["user"]
+
+
+@admin.register(MatteVersion)
+class MatteVersionAdmin(RecordAdmin):
+    """Made and restored on the image's page, which also remakes its cutout and previews."""
+
+    list_display = ["image", "number", "source", "engine", "created_by", "created_at"]
+    list_filter = ["source"]
+    list_select_related = ["image", "created_by"]
+    search_fields = ["image__original_name"]
+
+
+@admin.register(ApiSubmission)
+class ApiSubmissionAdmin(RecordAdmin):
+    list_display = ["image", "user", "token", "preset", "webhook_url", "created_at"]
+    list_select_related = ["image", "user", "token"]
+    search_fields = ["image__original_name", "user__username", "idempotency_key"]
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["number", "http_status", "ok", "latency_ms", "error", "manual", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(RecordAdmin):
+    """Sent again from the member's webhooks page, which checks the address afresh."""
+
+    list_display = ["kind", "submission", "status", "attempts", "next_attempt_at", "created_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["submission__image"]
+    inlines = [WebhookAttemptInline]
+
+
+@admin.register(WebhookAttempt)
+class WebhookAttemptAdmin(RecordAdmin):
+    list_display = ["event", "number", "http_status", "ok", "latency_ms", "created_at"]
+    list_select_related = ["event__submission__image"]
