@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -26,6 +26,9 @@ from cutouts.models import (
     Render,
     UploadBatch,
 )
+
+# The library's filter of cutouts flagged for a look, beside the status filters.
+NEEDS_REVIEW = "needs_review"
 
 
 def images_visible_to(user: AbstractBaseUser) -> QuerySet[Image]:
@@ -97,17 +100,31 @@ def matte_version_of(*, image: Image, pk: int) -> MatteVersion:
     return get_object_or_404(MatteVersion, image=image, pk=pk)
 
 
-def library_images(*, user: AbstractBaseUser, status: str | None) -> QuerySet[Image]:
+def library_images(
+    *, user: AbstractBaseUser, status: str | None, needs_review: bool = False
+) -> QuerySet[Image]:
     images = images_visible_to(user).select_related("owner")
     if status:
         images = images.filter(status=status)
+    if needs_review:
+        images = images.filter(needs_review=True)
     return images.order_by("-created_at", "-pk")
 
 
 def library_status_counts(*, user: AbstractBaseUser) -> dict[str, int]:
-    """Images per status, with every status present, zero or not."""
-    rows = images_visible_to(user).values_list("status").annotate(n=Count("pk")).order_by()
-    return {status: 0 for status in Image.Status.values} | dict(rows)
+    """Images per status, with every status present, zero or not, and under
+    NEEDS_REVIEW those flagged for a look, in one query."""
+    rows = (
+        images_visible_to(user)
+        .values_list("status")
+        .annotate(n=Count("pk"), flagged=Count("pk", filter=Q(needs_review=True)))
+        .order_by()
+    )
+    counts = {status: 0 for status in Image.Status.values} | {NEEDS_REVIEW: 0}
+    for status, count, flagged in rows:
+        counts[status] = count
+        counts[NEEDS_REVIEW] += flagged
+    return counts
 
 
 def batch_for_user(*, user: AbstractBaseUser, pk: str | int) -> UploadBatch:
@@ -148,6 +165,7 @@ class BatchProgress:
     done: int
     failed: int
     waiting_credits: int
+    over_budget: int  # waiting for their member's monthly budget
     in_progress: int  # queued or being processed
 
     def percent(self, count: int) -> float:
@@ -166,6 +184,10 @@ class BatchProgress:
         return self.percent(self.waiting_credits)
 
     @property
+    def over_budget_percent(self) -> float:
+        return self.percent(self.over_budget)
+
+    @property
     def in_progress_percent(self) -> float:
         return self.percent(self.in_progress)
 
@@ -177,6 +199,7 @@ def batch_progress(*, batch: UploadBatch) -> BatchProgress:
         done=rows.get(Image.Status.DONE, 0),
         failed=rows.get(Image.Status.FAILED, 0),
         waiting_credits=rows.get(Image.Status.WAITING_CREDITS, 0),
+        over_budget=rows.get(Image.Status.OVER_BUDGET, 0),
         in_progress=rows.get(Image.Status.QUEUED, 0) + rows.get(Image.Status.PROCESSING, 0),
     )
 

@@ -42,7 +42,12 @@ from cutouts.processing import pausing, scheduling
 from cutouts.processing.engines import MattingEngine, get_engine
 from cutouts.processing.matte_versions import next_version_number
 from cutouts.processing.outputs import OUTPUT_FIELDS, swap_cutout, write_outputs
-from cutouts.processing.queueing import enqueue_processing, get_limiter, redis_connection
+from cutouts.processing.queueing import (
+    answer_key,
+    enqueue_processing,
+    get_limiter,
+    redis_connection,
+)
 from cutouts.processing.signals import image_finished
 from cutouts.storage import new_files
 
@@ -240,7 +245,7 @@ def _copy_matte_of_same_bytes(image: Image) -> bool:
 
 
 def _answer_key(image: Image) -> str:
-    return f"cutouts:answer:{image.sha256}"
+    return answer_key(image.sha256)
 
 
 def _stored_answer(image: Image) -> Answer | None:

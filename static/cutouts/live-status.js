@@ -35,7 +35,7 @@
   function batchUnfinished() {
     if (!progress) return false;
     const count = (name) => Number(progress.querySelector(`[data-count="${name}"]`).textContent);
-    return count("in_progress") + count("waiting_credits") > 0;
+    return count("in_progress") + count("waiting_credits") + count("over_budget") > 0;
   }
 
   function schedule() {
@@ -114,7 +114,7 @@
 
   function showBatch(batch) {
     const finished = batch.done + batch.failed;
-    for (const name of ["done", "failed", "waiting_credits", "in_progress", "total"]) {
+    for (const name of ["done", "failed", "waiting_credits", "over_budget", "in_progress", "total"]) {
       progress.querySelector(`[data-count="${name}"]`).textContent = batch[name];
       const part = progress.querySelector(`[data-part="${name}"]`);
       if (part) part.style.width = batch.total ? `${(100 * batch[name]) / batch.total}%` : "0";
