@@ -117,9 +117,11 @@ def image_renders(request: HttpRequest, pk: int) -> HttpResponse:
     image = image_for_user(user=request.user, pk=pk)
     if request.method == "POST":
         return _render_save(request, image)
+    matte = matte_of(image)
     context = {
         "renders": studio.renders_for_image(image),
-        "matte_version": _matte_for(image).version,
+        # Renders made from another version than this are marked.
+        "matte_version": matte.version if matte else None,
     }
     return render(request, "cutouts/partials/render_list.html", context)
 
