@@ -270,6 +270,9 @@ class Render(models.Model):
     # The matte version it was made from: an older one than the image's
     # current matte means "made from an earlier matte".
     matte_version = models.PositiveIntegerField(default=1)
+    # An export render's marketplace checks: [{"name", "passed", "detail"}, ...]
+    # (cutouts.lib.marketplace); empty for presets with no marketplace rules.
+    checks = models.JSONField(default=list, blank=True)
     file = models.FileField(upload_to=render_path, max_length=255, blank=True)
     format = models.CharField(max_length=10, blank=True)
     width = models.PositiveIntegerField(default=0)

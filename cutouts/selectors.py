@@ -167,6 +167,7 @@ class BatchProgress:
     waiting_credits: int
     over_budget: int  # waiting for their member's monthly budget
     in_progress: int  # queued or being processed
+    needs_review: int  # done, but flagged for a look
 
     def percent(self, count: int) -> float:
         return round(100 * count / self.total, 2) if self.total else 0.0
@@ -193,8 +194,14 @@ class BatchProgress:
 
 
 def batch_progress(*, batch: UploadBatch) -> BatchProgress:
-    rows = dict(batch.images.values_list("status").annotate(n=Count("pk")).order_by())
+    counted = (
+        batch.images.values_list("status")
+        .annotate(n=Count("pk"), flagged=Count("pk", filter=Q(needs_review=True)))
+        .order_by()
+    )
+    rows = {status: count for status, count, _ in counted}
     return BatchProgress(
+        needs_review=sum(flagged for _, _, flagged in counted),
         total=sum(rows.values()),
         done=rows.get(Image.Status.DONE, 0),
         failed=rows.get(Image.Status.FAILED, 0),
@@ -223,7 +230,15 @@ def image_page_for_user(*, user: AbstractBaseUser, pk: int) -> Image:
 def image_statuses(*, user: AbstractBaseUser, ids: Iterable[int]) -> QuerySet[Image]:
     """The images among `ids` the user may see, with what a status update shows."""
     return with_outputs(images_among(user=user, ids=ids)).only(
-        "pk", "status", "status_reason", "thumbnail", "preview", "cutout_thumbnail", "updated_at"
+        "pk",
+        "status",
+        "status_reason",
+        "needs_review",
+        "review_reasons",
+        "thumbnail",
+        "preview",
+        "cutout_thumbnail",
+        "updated_at",
     )
 
 

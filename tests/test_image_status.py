@@ -37,6 +37,8 @@ def test_it_tells_the_status_label_and_reason_of_each_image(alice_client, alice)
                 "status": "queued",
                 "label": "Queued",
                 "reason": "Waiting for a free API slot.",
+                "needs_review": False,
+                "review_reasons": "",
                 # First in line with every slot free: its call goes at once.
                 "eta": "Done in under a minute",
                 "thumbnail_url": f"/images/{image.pk}/thumbnail/",
@@ -96,6 +98,7 @@ def test_it_counts_a_batch_by_how_far_each_image_got(alice_client, alice):
             "waiting_credits": 1,
             "over_budget": 1,
             "in_progress": 2,
+            "needs_review": 0,
             # One of its images waits for its member's budget: no figure can be given.
             "eta": "Waiting for budget: done once the monthly budget has room",
         },

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image as PILImage
 from PIL import ImageFilter
 
-from cutouts.models import ApiCall, Image
+from cutouts.models import ApiCall, Image, UploadBatch
 from tests.api_calls import process_on_upload
 from tests.images import encoded, product_photo
 from tests.uploading import upload
@@ -98,3 +98,26 @@ def test_reviewing_costs_nothing(alice_client, alice):
     alice_client.post(f"/images/{image.pk}/reviewed/")
 
     assert not ApiCall.objects.exists()
+
+
+def test_the_batch_page_counts_the_cutouts_that_need_a_look(alice_client, alice):
+    batch = UploadBatch.objects.create(owner=alice)
+    upload(alice, "a.jpg", batch=batch, status=Image.Status.DONE, needs_review=True)
+    upload(alice, "b.jpg", batch=batch, status=Image.Status.DONE)
+
+    page = alice_client.get(f"/batches/{batch.pk}/")
+    live = alice_client.get(f"/images/status/?batch={batch.pk}").json()["batch"]
+
+    assert page.context["progress"].needs_review == 1
+    assert 'data-count="needs_review">1<' in page.content.decode()
+    assert live["needs_review"] == 1
+
+
+def test_live_statuses_say_which_cutouts_need_a_look(alice_client, alice):
+    flagged = upload(
+        alice, "a.jpg", status=Image.Status.DONE, needs_review=True, review_reasons="Fog."
+    )
+
+    [status] = alice_client.get(f"/images/status/?ids={flagged.pk}").json()["images"]
+
+    assert (status["needs_review"], status["review_reasons"]) == (True, "Fog.")
