@@ -7,6 +7,7 @@ from cutouts import jobs
 
 cron.register(jobs.sweep, "default", interval=settings.SWEEP_INTERVAL_SECONDS)
 cron.register(jobs.sweep_studio, "default", interval=settings.SWEEP_INTERVAL_SECONDS)
+cron.register(jobs.sweep_webhooks, "default", interval=settings.SWEEP_INTERVAL_SECONDS)
 # Twice as often as the grace, so no delayed job is more than 1.5 times it late.
 cron.register(
     jobs.enqueue_overdue, "default", interval=max(1, settings.SCHEDULED_JOB_GRACE_SECONDS // 2)
