@@ -3,7 +3,8 @@
 `receiver` starts one per test. Tell it how to answer the next requests with
 `answer_next("fail", "slow", ...)`; after those it answers 200. "fail" is 500,
 "redirect" is 302 to /elsewhere (which records what reaches it too), "slow"
-waits `slow_seconds` before answering 200.
+waits `slow_seconds` before answering 200, "trickle" answers 200 at once but
+sends its body a byte every 0.1 s for `slow_seconds`.
 """
 
 import threading
@@ -45,7 +46,7 @@ class Receiver:
 
     def hooks(self) -> list[Received]:
         with self.lock:
-            return [request for request in self.received if request.path == "/hook"]
+            return [request for request in self.received if _path(request.path) == "/hook"]
 
     def _next_answer(self) -> str:
         with self.lock:
@@ -62,7 +63,10 @@ class Receiver:
                     receiver.received.append(
                         Received(self.path, dict(self.headers.items()), body, time.time())
                     )
-                answer = receiver._next_answer() if self.path == "/hook" else "ok"
+                answer = receiver._next_answer() if _path(self.path) == "/hook" else "ok"
+                if answer == "trickle":
+                    self._trickle()
+                    return
                 if answer == "slow":
                     time.sleep(receiver.slow_seconds)
                 if answer == "redirect":
@@ -76,10 +80,25 @@ class Receiver:
                 with suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(b"ok")
 
+            def _trickle(self) -> None:
+                bytes_to_send = round(receiver.slow_seconds / 0.1)
+                self.send_response(200)
+                self.send_header("Content-Length", str(bytes_to_send))
+                self.end_headers()
+                with suppress(BrokenPipeError, ConnectionResetError):
+                    for _ in range(bytes_to_send):
+                        self.wfile.write(b".")
+                        self.wfile.flush()
+                        time.sleep(0.1)
+
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
         return Handler
+
+
+def _path(path: str) -> str:
+    return path.split("?", 1)[0]
 
 
 @pytest.fixture

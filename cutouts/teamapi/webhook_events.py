@@ -47,10 +47,11 @@ def on_image_finished(sender: object, *, image_id: int, status: str, **kwargs: o
         submission = ApiSubmission.objects.filter(image_id=image_id).first()
         if submission is None:
             return
-        if status == Image.Status.DONE and submission.preset:
-            _preset_render(submission)
+        # The image's event first: its render's, if any, always comes after it.
         if submission.webhook_url:
             event_create(submission=submission, kind=IMAGE_EVENTS[status])
+        if status == Image.Status.DONE and submission.preset:
+            _preset_render(submission)
     except Exception:
         logger.exception("Webhook event for image %s not made; the sweep will", image_id)
 
@@ -156,18 +157,18 @@ def events_sweep() -> int:
     settled = now - _SWEEP_GRACE
     ended = Q(image__updated_at__gte=since, image__updated_at__lt=settled)
     made = 0
-    unrendered = ApiSubmission.objects.filter(
-        ended, image__status=Image.Status.DONE, render=None
-    ).exclude(preset="")
-    for submission in unrendered:
-        _preset_render(submission)
-        made += 1
     hooked = ApiSubmission.objects.exclude(webhook_url="")
     for status, kind in IMAGE_EVENTS.items():
         for submission in hooked.filter(ended, image__status=status).exclude(
             webhook_events__kind=kind
         ):
             made += event_create(submission=submission, kind=kind) is not None
+    unrendered = ApiSubmission.objects.filter(
+        ended, image__status=Image.Status.DONE, render=None
+    ).exclude(preset="")
+    for submission in unrendered:
+        _preset_render(submission)
+        made += 1
     for status, kind in RENDER_EVENTS.items():
         rendered = hooked.filter(
             render__status=status,
