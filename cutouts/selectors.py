@@ -24,6 +24,7 @@ from cutouts.models import (
     ProcessingState,
     Render,
     UploadBatch,
+    WebhookEvent,
 )
 
 
@@ -213,6 +214,31 @@ def token_for_user(*, user: AbstractBaseUser, pk: int) -> ApiToken:
     if not user.is_staff:
         tokens = tokens.filter(user=user)
     return get_object_or_404(tokens, pk=pk)
+
+
+def own_webhook_events(
+    *, user: AbstractBaseUser, image: Image | None = None
+) -> QuerySet[WebhookEvent]:
+    """Webhook events of the user's own API submissions, newest first, with their attempts.
+
+    Admins too see only their own: the events show what the member's scripts
+    were told, with their receivers' answers.
+    """
+    events = WebhookEvent.objects.filter(submission__user=user)
+    if image is not None:
+        events = events.filter(submission__image=image)
+    return (
+        events.select_related("submission__image")
+        .prefetch_related("tries")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def own_webhook_event(*, user: AbstractBaseUser, pk: int) -> WebhookEvent:
+    """One of the user's own webhook events; 404 for anyone else's, admins' included."""
+    return get_object_or_404(
+        WebhookEvent.objects.select_related("submission__token"), submission__user=user, pk=pk
+    )
 
 
 def processing_pause_state() -> ProcessingState | None:

@@ -10,6 +10,7 @@ from cutouts.library.views import status as status_views
 from cutouts.library.views import upload as upload_views
 from cutouts.studio import views as studio_views
 from cutouts.teamapi.views import tokens as token_views
+from cutouts.teamapi.views import webhooks as webhook_views
 
 accounts_patterns = [
     # Ours come first so they override Django's "login" and "password_reset".
@@ -27,6 +28,12 @@ accounts_patterns = [
     path("tokens/", token_views.token_list, name="token_list"),
     path("tokens/all/", token_views.token_list_all, name="token_list_all"),
     path("tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
+    path("webhooks/", webhook_views.webhook_list, name="webhook_list"),
+    path(
+        "webhooks/<int:pk>/send-again/",
+        webhook_views.webhook_send_again,
+        name="webhook_send_again",
+    ),
 ]
 
 library_patterns = [

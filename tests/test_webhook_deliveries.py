@@ -190,7 +190,7 @@ def test_a_revoked_token_stops_its_webhooks(db, alice, receiver):
     assert event.status == WebhookEvent.Status.STOPPED
     assert receiver.received == []
     assert not event.tries.exists()
-    with pytest.raises(ValueError, match="revoked"):
+    with pytest.raises(webhook_deliveries.SendAgainRefused, match="revoked"):
         webhook_deliveries.webhook_send_again(event=event)
 
 

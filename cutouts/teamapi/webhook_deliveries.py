@@ -36,6 +36,10 @@ _SWEEP_GRACE = timedelta(seconds=30)
 _JOB_MARGIN_SECONDS = 20
 
 
+class SendAgainRefused(Exception):
+    """The event cannot be sent again; str() says why, for the member."""
+
+
 def delivery_job_id(event_id: int, at: datetime) -> str:
     # Known from the row alone, so the sweep can ask Redis whether the job is there.
     return f"webhook-{event_id}-{at.astimezone(UTC):%Y%m%d%H%M%S%f}"
@@ -97,10 +101,12 @@ def webhook_deliver(*, event_id: int) -> None:
 def webhook_send_again(*, event: WebhookEvent) -> None:
     """Queue a manual attempt of the event now, whatever its state but stopped.
 
-    Raises ValueError, with a message for the member, when it cannot be sent.
+    Raises SendAgainRefused when it cannot be sent.
     """
     if event.status == WebhookEvent.Status.STOPPED or _token_revoked(event.submission.token):
-        raise ValueError("This event's token was revoked: its webhooks are not sent any more.")
+        raise SendAgainRefused(
+            "This event's token was revoked: its webhooks are not sent any more."
+        )
     try:
         enqueue_webhook(
             event.pk,
@@ -110,7 +116,9 @@ def webhook_send_again(*, event: WebhookEvent) -> None:
             manual=True,
         )
     except RedisError:
-        raise ValueError("The job queue is unavailable right now. Try again in a moment.") from None
+        raise SendAgainRefused(
+            "The job queue is unavailable right now. Try again in a moment."
+        ) from None
 
 
 def webhook_deliver_manual(*, event_id: int) -> None:

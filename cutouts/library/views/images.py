@@ -11,7 +11,12 @@ from django.views.decorators.http import require_safe
 from cutouts.library.views.upload import upload_widget_context
 from cutouts.models import Image
 from cutouts.processing import scheduling
-from cutouts.selectors import image_page_for_user, library_images, library_status_counts
+from cutouts.selectors import (
+    image_page_for_user,
+    library_images,
+    library_status_counts,
+    own_webhook_events,
+)
 
 # Every accepted format but TIFF, which only Safari can show.
 BROWSER_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
@@ -50,5 +55,10 @@ def library(request: HttpRequest) -> HttpResponse:
 def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
     image = image_page_for_user(user=request.user, pk=pk)
     scheduling.attach_etas([image])
-    context = {"image": image, "shows_original": image.format in BROWSER_FORMATS}
+    context = {
+        "image": image,
+        "shows_original": image.format in BROWSER_FORMATS,
+        # The viewer's own only: an admin looking at a member's image sees not their webhooks.
+        "webhook_events": own_webhook_events(user=request.user, image=image),
+    }
     return render(request, "cutouts/image_detail.html", context)
