@@ -53,14 +53,33 @@ def images_among(*, user: AbstractBaseUser, ids: Iterable[int]) -> QuerySet[Imag
 
 def own_images(*, user: AbstractBaseUser, status: str = "") -> QuerySet[Image]:
     """The user's own images only, admins too: what a script with their token reaches."""
-    images = Image.objects.filter(owner=user)
+    images = Image.objects.filter(owner=user).select_related("matte", "submission__render")
     if status:
         images = images.filter(status=status)
     return images.order_by("-created_at", "-pk")
 
 
+def waiting_counts(*, user: AbstractBaseUser) -> dict[str, int]:
+    """How many of the user's images are waiting, by status (every waiting status, 0s included)."""
+    waiting = [
+        Image.Status.QUEUED,
+        Image.Status.PROCESSING,
+        Image.Status.WAITING_CREDITS,
+        Image.Status.OVER_BUDGET,
+    ]
+    counts = dict(
+        Image.objects.filter(owner=user, status__in=waiting)
+        .values_list("status")
+        .annotate(count=Count("pk"))
+        .values_list("status", "count")
+    )
+    return {status: counts.get(status, 0) for status in waiting}
+
+
 def own_image(*, user: AbstractBaseUser, pk: int) -> Image:
-    return get_object_or_404(Image, owner=user, pk=pk)
+    return get_object_or_404(
+        Image.objects.select_related("matte", "submission__render"), owner=user, pk=pk
+    )
 
 
 def matte_of(image: Image) -> Matte | None:
@@ -214,6 +233,11 @@ def token_for_user(*, user: AbstractBaseUser, pk: int) -> ApiToken:
     if not user.is_staff:
         tokens = tokens.filter(user=user)
     return get_object_or_404(tokens, pk=pk)
+
+
+def own_token(*, user: AbstractBaseUser, pk: int) -> ApiToken:
+    """One of the user's own live tokens, admins too: its secrets are for its member only."""
+    return get_object_or_404(ApiToken, user=user, pk=pk, revoked_at=None)
 
 
 def own_webhook_events(

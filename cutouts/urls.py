@@ -28,6 +28,11 @@ accounts_patterns = [
     path("tokens/", token_views.token_list, name="token_list"),
     path("tokens/all/", token_views.token_list_all, name="token_list_all"),
     path("tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
+    path(
+        "tokens/<int:pk>/webhook-secret/",
+        token_views.token_webhook_secret,
+        name="token_webhook_secret",
+    ),
     path("webhooks/", webhook_views.webhook_list, name="webhook_list"),
     path(
         "webhooks/<int:pk>/send-again/",

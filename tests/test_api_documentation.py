@@ -1,6 +1,10 @@
 """/api/openapi.json describes every API route; /api/docs/ shows a member how to call it."""
 
+import hashlib
+import hmac
+import html
 import json
+import time
 
 import pytest
 from django.urls import URLPattern, get_resolver
@@ -34,7 +38,7 @@ def test_it_describes_every_route_and_nothing_else():
     document = ApiClient(None).get("/api/openapi.json").json()
 
     assert set(document["paths"]) == _api_routes()
-    assert len(_api_routes()) == 13
+    assert len(_api_routes()) == 14
 
 
 def test_every_call_needs_the_api_key_header():
@@ -79,3 +83,36 @@ def test_the_docs_page_is_for_signed_in_members(client):
 
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def test_the_docs_page_shows_the_asynchronous_flow_and_webhooks(alice_client):
+    page = alice_client.get("/api/docs/").content.decode()
+
+    assert 'curl -X POST "http://testserver/api/cutouts/v1/images"' in page
+    assert "Idempotency-Key" in page
+    assert "Cutouts-Signature" in page
+    assert "http://testserver/api/cutouts/v1/me" in page
+
+
+def _verify_function(page: str):
+    """The signature check the docs page gives receivers, as a function."""
+    code = html.unescape(page.split('<code id="verify-python">')[1].split("</code>")[0])
+    namespace: dict = {}
+    exec(compile(code, "docs-verify", "exec"), namespace)  # noqa: S102 (our own page's example)
+    return namespace["verify"]
+
+
+def test_the_docs_signature_check_accepts_a_signed_body_and_nothing_else(alice_client):
+    verify = _verify_function(alice_client.get("/api/docs/").content.decode())
+    secret, body, now = "whsec_example", b'{"id": "evt_1", "type": "image.done"}', int(time.time())
+    # Signed here as the docs say, independently of Cutouts' own signing code.
+    mac = hmac.new(secret.encode(), f"{now}.".encode() + body, hashlib.sha256).hexdigest()
+
+    assert verify(secret, body, str(now), f"v1={mac}")
+    assert not verify(secret, body + b" ", str(now), f"v1={mac}")
+    assert not verify("whsec_other", body, str(now), f"v1={mac}")
+    assert not verify(secret, body, str(now + 1), f"v1={mac}")
+    old = now - 3600
+    old_mac = hmac.new(secret.encode(), f"{old}.".encode() + body, hashlib.sha256).hexdigest()
+    assert not verify(secret, body, str(old), f"v1={old_mac}")
+    assert not verify(secret, body, "not-a-time", f"v1={mac}")

@@ -10,6 +10,15 @@ from typing import Any
 
 from cutouts.lib.render_spec import RenderSpec
 from cutouts.lib.withoutbg import contract
+from cutouts.models import Image
+
+# What a webhook tells, by its type.
+WEBHOOK_EVENTS = {
+    "image.done": "The image is processed: its matte and cutout are ready.",
+    "image.failed": "The image could not be processed: status_reason says why.",
+    "render.ready": "The render of the preset sent with the image is ready to download.",
+    "render.failed": "The render of the preset sent with the image failed: error says why.",
+}
 
 JSON = "application/json"
 PNG = "image/png"
@@ -36,6 +45,7 @@ _ERROR_MEANINGS = {
     402: "The team is out of credit.",
     403: "The team's credits have expired.",
     404: "Not found, or not one of your images.",
+    409: "The Idempotency-Key was sent before with another file, preset or webhook_url.",
     413: "The image is over the size limit (10 MB unless configured otherwise).",
     415: "Not a JPEG, PNG, WebP, TIFF, BMP or GIF image.",
     422: "Invalid base64, or a corrupt or empty image; `detail` may be a list.",
@@ -126,6 +136,77 @@ def _get(summary: str, ok: dict[str, Any], *errors: int, **extra: Any) -> dict[s
     }
 
 
+def _submit_call() -> dict[str, Any]:
+    form = {
+        "type": "object",
+        "required": [contract.FILE_FIELD],
+        "properties": {
+            contract.FILE_FIELD: {"type": "string", "contentMediaType": "application/octet-stream"},
+            "preset": {"type": "string"},
+            "webhook_url": {"type": "string", "format": "uri", "maxLength": 2000},
+        },
+    }
+    return {
+        "tags": ["cutouts"],
+        "summary": "Send an image to process; answered at once (202), then poll or hear by webhook",
+        "parameters": [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "Send the same key again (a retry) and get the same image back.",
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {"schema": form},
+                JSON: {"schema": _ref("Submission")},
+            },
+        },
+        "responses": {
+            "202": {
+                **_json(_ref("Image"), "Queued: its status URL (`url`) and expected finish."),
+                "headers": {
+                    "Location": {"schema": {"type": "string"}},
+                    "Idempotent-Replayed": {
+                        "schema": {"type": "string", "enum": ["true"]},
+                        "description": "Present when this is the image of an earlier request.",
+                    },
+                },
+            },
+            **_errors(400, 401, 409, 413, 415, 422, 429, 503),
+        },
+    }
+
+
+def _webhook(kind: str, meaning: str) -> dict[str, Any]:
+    header = {"in": "header", "required": True, "schema": {"type": "string"}}
+    return {
+        "post": {
+            "summary": meaning,
+            "description": _SIGNING,
+            "parameters": [
+                {**header, "name": "Cutouts-Event", "schema": {"type": "string", "enum": [kind]}},
+                {**header, "name": "Cutouts-Delivery"},
+                {**header, "name": "Cutouts-Timestamp"},
+                {**header, "name": "Cutouts-Signature"},
+            ],
+            "requestBody": {"content": {JSON: {"schema": _ref("WebhookEvent")}}},
+            "responses": {"2XX": {"description": "Received. Anything else is tried again."}},
+        }
+    }
+
+
+_SIGNING = """Sent to the `webhook_url` given with the image. `Cutouts-Signature` is
+`v1=` and the hex HMAC-SHA256 of `<Cutouts-Timestamp>.<raw body>` keyed with
+your token's webhook secret (shown once, on the API tokens page). Check it,
+and that the timestamp is recent, before trusting the body. Answer 2xx within
+a few seconds; any other answer, a redirect or no answer is tried again with
+growing pauses for a day. `Cutouts-Delivery` is the event's id: the same on
+every try, so you can ignore one you have already handled.
+"""
+
 _SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -180,11 +261,27 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": {"type": "integer"},
             "name": {"type": "string"},
-            "status": {
-                "type": "string",
-                "enum": ["queued", "processing", "waiting_credits", "done", "failed"],
-            },
+            "status": {"type": "string", "enum": Image.Status.values},
             "status_reason": {"type": "string"},
+            "eta_seconds": {
+                "type": ["integer", "null"],
+                "description": "While it waits: seconds until it should be done; null when "
+                "paused or over budget.",
+            },
+            "eta": {"type": "string", "examples": ["Done in about 12 min (by 16:42)"]},
+            "engine": {
+                "type": ["string", "null"],
+                "description": "What made its matte, once made.",
+                "examples": ["withoutbg", "local-u2netp"],
+            },
+            "preset": {
+                "type": ["string", "null"],
+                "description": "The preset asked for when it was sent to POST /images.",
+            },
+            "render": {
+                "oneOf": [_ref("Render"), {"type": "null"}],
+                "description": "That preset's render, once the image is done.",
+            },
             "format": {"type": "string"},
             "width": {"type": "integer"},
             "height": {"type": "integer"},
@@ -234,6 +331,53 @@ _SCHEMAS: dict[str, Any] = {
             "file_url": {"type": ["string", "null"], "format": "uri"},
         },
     },
+    "Submission": {
+        "type": "object",
+        "required": [contract.IMAGE_FIELD],
+        "properties": {
+            contract.IMAGE_FIELD: {"type": "string", "contentEncoding": "base64"},
+            "name": {"type": "string", "description": "A file name for your library."},
+            "preset": {"type": "string", "description": "Render with it once done (a slug)."},
+            "webhook_url": {"type": "string", "format": "uri", "maxLength": 2000},
+        },
+    },
+    "Me": {
+        "type": "object",
+        "properties": {
+            "username": {"type": "string"},
+            "token": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "prefix": {"type": "string"}},
+            },
+            "budget": {
+                "type": "object",
+                "properties": {
+                    "monthly_credits": {"type": ["integer", "null"], "description": "null: none"},
+                    "used": {"type": "integer", "description": "Credits used this month."},
+                    "left": {"type": ["integer", "null"]},
+                    "resets_at": {"type": "string", "format": "date-time"},
+                    "source": {"type": "string", "enum": ["member", "team", "unlimited"]},
+                },
+            },
+            "images": {
+                "type": "object",
+                "description": "Your images waiting, by status.",
+                "additionalProperties": {"type": "integer"},
+            },
+        },
+    },
+    "WebhookEvent": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "examples": ["evt_42"]},
+            "type": {"type": "string", "enum": list(WEBHOOK_EVENTS)},
+            "created": {"type": "integer", "description": "Unix seconds."},
+            "data": {
+                "type": "object",
+                "properties": {"image": _ref("Image"), "render": _ref("Render")},
+            },
+        },
+    },
     "Preset": {
         "type": "object",
         "properties": {
@@ -254,7 +398,10 @@ team's pipeline: it lands in your library, the same bytes twice cost one
 credit, and the call waits for the result.
 
 The `/cutouts/v1/` calls list and fetch your own images and make renders from
-presets. A token only ever sees its own member's images.
+presets. A token only ever sees its own member's images. For many images,
+`POST /cutouts/v1/images` answers at once (202) and the image waits its turn
+in the team's fair line: poll its status URL, or give a `webhook_url` and
+hear when it is done (see webhooks). An `Idempotency-Key` makes retries safe.
 
 Every request counts against the token's per-minute limit; over it, 429.
 Errors are JSON `{"detail": "..."}`.
@@ -278,6 +425,7 @@ def openapi_document(*, server_url: str, rate_limit: int, wait_seconds: float) -
             {"name": "withoutbg-compatible", "description": "The vendor's API, unchanged."},
             {"name": "cutouts", "description": "Your library, for integrations."},
         ],
+        "webhooks": {kind: _webhook(kind, meaning) for kind, meaning in WEBHOOK_EVENTS.items()},
         "components": {
             "securitySchemes": {
                 "ApiKey": {
@@ -318,20 +466,27 @@ def openapi_document(*, server_url: str, rate_limit: int, wait_seconds: float) -
                     },
                 }
             },
-            "/cutouts/v1/images": _get(
-                "Your images, newest first",
-                _json(_ref("ImagePage"), "One page of your images."),
-                400,
-                404,
-                parameters=[
-                    {
-                        "name": "status",
-                        "in": "query",
-                        "schema": _SCHEMAS["Image"]["properties"]["status"],
-                    },
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                ],
-            ),
+            "/cutouts/v1/images": {
+                **_get(
+                    "Your images, newest first",
+                    _json(_ref("ImagePage"), "One page of your images."),
+                    400,
+                    404,
+                    parameters=[
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": _SCHEMAS["Image"]["properties"]["status"],
+                        },
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
+                    ],
+                ),
+                "post": _submit_call(),
+            },
             "/cutouts/v1/images/{id}": _get(
                 "One image: status, sizes, links and renders",
                 _json(_ref("ImageDetail"), "The image."),
@@ -386,6 +541,10 @@ def openapi_document(*, server_url: str, rate_limit: int, wait_seconds: float) -
                 _binary("The rendered file (PNG, JPEG or WebP)."),
                 404,
                 parameters=[_ID],
+            ),
+            "/cutouts/v1/me": _get(
+                "Who the token is, and your credit budget this month",
+                _json(_ref("Me"), "You."),
             ),
             "/cutouts/v1/presets": _get(
                 "The presets renders can use",

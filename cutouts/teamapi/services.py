@@ -10,6 +10,7 @@ Errors are ApiError, a status and the vendor's `detail`: its own words where
 it has them (cutouts.lib.withoutbg.contract keeps them), ours where it has none.
 """
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -26,7 +28,7 @@ from cutouts.lib.presets import CUTOUT_PRESET
 from cutouts.lib.withoutbg.client import InvalidKey, RateLimited, WithoutbgError
 from cutouts.lib.withoutbg.contract import UNSUPPORTED, too_large
 from cutouts.lib.withoutbg.contract import rate_limit_exceeded as rate_limit_detail
-from cutouts.models import Image, Matte, ProcessingState, Render
+from cutouts.models import ApiSubmission, ApiToken, Image, Matte, ProcessingState, Render
 from cutouts.processing import credits, pausing
 from cutouts.processing.credit_check import NoFreeSlot, credit_check
 from cutouts.processing.engines import get_engine
@@ -39,6 +41,8 @@ from cutouts.processing.uploads import (
     image_upload,
 )
 from cutouts.selectors import processing_pause_state
+from cutouts.studio.services import StudioError, preset_get
+from cutouts.teamapi.webhooks import WebhookUrlRefused, webhook_url_check
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +90,109 @@ def process_for_api(
 
     `name` is the file name the client gave, None for base64 calls.
     """
+    # The caller waits for the answer: it goes ahead of large batches.
+    image = _upload(user=user, data=data, name=name, urgent=True)
+    _wait_until_processed(image)
+    return ApiResult(image=image, file=_result_file(image, want))
+
+
+@dataclass(frozen=True)
+class Submitted:
+    image: Image
+    replayed: bool  # the Idempotency-Key was sent before: this is that image
+
+
+def image_submit(
+    *,
+    token: ApiToken,
+    data: bytes,
+    name: str | None,
+    preset: str,
+    webhook_url: str,
+    idempotency_key: str,
+) -> Submitted:
+    """Queue `data` for processing and answer at once; the sender polls or hears by webhook.
+
+    The same `idempotency_key` from the same member returns the same image, at
+    any time and however many requests carry it at once; with another file,
+    preset or webhook it is refused (409) rather than guessed at.
+    """
+    user = token.user
+    sha256 = hashlib.sha256(data).hexdigest()
+    if idempotency_key:
+        earlier = _submitted_with(user=user, key=idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, sha256=sha256, preset=preset, webhook_url=webhook_url)
+    if preset:
+        try:
+            preset = preset_get(preset).slug
+        except StudioError:
+            raise ApiError(400, f"There is no preset “{preset}”: see /presets.") from None
+    if webhook_url:
+        try:
+            webhook_url = webhook_url_check(webhook_url)
+        except WebhookUrlRefused as refusal:
+            raise ApiError(400, str(refusal)) from None
+    submission = ApiSubmission(
+        user=user,
+        token=token,
+        idempotency_key=idempotency_key,
+        preset=preset,
+        webhook_url=webhook_url,
+    )
+    try:
+        image = _upload(user=user, data=data, name=name, submission=submission)
+    except IntegrityError:
+        # The same key in another request at this very moment: it won.
+        earlier = _submitted_with(user=user, key=idempotency_key)
+        if earlier is None:
+            raise
+        return _replay(earlier, sha256=sha256, preset=preset, webhook_url=webhook_url)
+    return Submitted(image=image, replayed=False)
+
+
+def _submitted_with(*, user: AbstractBaseUser, key: str) -> ApiSubmission | None:
+    return (
+        ApiSubmission.objects.select_related("image").filter(user=user, idempotency_key=key).first()
+    )
+
+
+def _replay(earlier: ApiSubmission, *, sha256: str, preset: str, webhook_url: str) -> Submitted:
+    if earlier.image.sha256 != sha256:
+        raise ApiError(
+            409,
+            "This Idempotency-Key was sent before with another file "
+            f"(image {earlier.image_id}). Use a new key for a new image.",
+        )
+    if (earlier.preset, earlier.webhook_url) != (preset, webhook_url):
+        raise ApiError(
+            409,
+            "This Idempotency-Key was sent before with another preset or webhook_url "
+            f"(image {earlier.image_id}). Use a new key to change them.",
+        )
+    return Submitted(image=earlier.image, replayed=True)
+
+
+def _upload(
+    *,
+    user: AbstractBaseUser,
+    data: bytes,
+    name: str | None,
+    urgent: bool = False,
+    submission: ApiSubmission | None = None,
+) -> Image:
+    """Store `data` as an upload of `user`'s, or raise the ApiError a client expects."""
     if len(data) > settings.UPLOAD_MAX_BYTES:
         raise ApiError(413, too_large_detail())
     uploaded_file = SimpleUploadedFile(name or API_UPLOAD_STEM, data)
     try:
-        # The caller waits for the answer: it goes ahead of large batches.
-        image = image_upload(owner=user, batch=None, uploaded_file=uploaded_file, urgent=True)
+        image = image_upload(
+            owner=user,
+            batch=None,
+            uploaded_file=uploaded_file,
+            urgent=urgent,
+            submission=submission,
+        )
     except FileTooLarge as rejection:
         raise ApiError(413, rejection.message) from rejection
     except NotAnAcceptedImage as rejection:
@@ -103,8 +204,7 @@ def process_for_api(
     if name is None:
         image.original_name = f"{API_UPLOAD_STEM}{EXTENSIONS[image.format]}"
         Image.objects.filter(pk=image.pk).update(original_name=image.original_name)
-    _wait_until_processed(image)
-    return ApiResult(image=image, file=_result_file(image, want))
+    return image
 
 
 def _wait_until_processed(image: Image) -> None:

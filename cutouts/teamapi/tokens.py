@@ -31,6 +31,7 @@ from cutouts.processing.queueing import redis_connection
 logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "cut_"  # noqa: S105 (a prefix, not a secret)
+WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 # last_used_at is for people ("used 3 minutes ago"): one write a minute is plenty.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
@@ -53,6 +54,8 @@ class TokenLimitReached(Exception):
 def token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
     """A new token for `user`; the raw token is returned here and never again.
 
+    Its webhook secret (token.webhook_secret) is shown with it, once.
+
     Raises TokenLimitReached when `user` already holds API_TOKENS_PER_MEMBER live tokens.
     """
     # Locking the member's row makes tokens made at the same moment count each other.
@@ -66,9 +69,22 @@ def token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
         name=name.strip(),
         token_hash=token_hash(raw),
         prefix=raw[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + 8],
+        webhook_secret=_new_webhook_secret(),
     )
     logger.info("API token %s (%s) created for %s", token.pk, token.prefix, user)
     return token, raw
+
+
+def webhook_secret_roll(*, token: ApiToken) -> str:
+    """A new secret for the token's webhooks, returned to be shown once; the old one stops."""
+    token.webhook_secret = _new_webhook_secret()
+    token.save(update_fields=["webhook_secret"])
+    logger.info("Webhook secret of API token %s (%s) replaced", token.pk, token.prefix)
+    return token.webhook_secret
+
+
+def _new_webhook_secret() -> str:
+    return WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
 def token_authenticate(raw: str) -> ApiToken | None:

@@ -35,6 +35,7 @@ urlpatterns = [
     path("cutouts/v1/renders/<int:pk>", api_v1.render_detail, name="api_render"),
     path("cutouts/v1/renders/<int:pk>/file", api_v1.render_file, name="api_render_file"),
     path("cutouts/v1/presets", api_v1.preset_list, name="api_presets"),
+    path("cutouts/v1/me", api_v1.me, name="api_me"),
     path("openapi.json", api_docs.openapi_json, name="api_openapi"),
     path("docs/", api_docs.api_docs, name="api_docs"),
     re_path(r"^.*$", api.not_found),

@@ -112,12 +112,24 @@ def image_from_json_body(body: bytes) -> bytes:
     The sandbox and the team API both read bodies with this, so both answer
     bad input in the vendor's words.
     """
+    return image_from_payload(json_object_body(body))
+
+
+def json_object_body(body: bytes) -> dict[str, Any]:
+    """The JSON object of a request body holding an image, or the vendor's Refusal."""
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):
         # RecursionError: nesting deeper than the parser goes, [[[[…]]]].
         raise Refusal(400, INVALID_JSON) from None
-    if not isinstance(payload, dict) or IMAGE_FIELD not in payload:
+    if not isinstance(payload, dict):
+        raise Refusal(400, MISSING_IMAGE)
+    return payload
+
+
+def image_from_payload(payload: dict[str, Any]) -> bytes:
+    """The decoded image of a JSON body's object, or the vendor's Refusal."""
+    if IMAGE_FIELD not in payload:
         raise Refusal(400, MISSING_IMAGE)
     encoded = payload[IMAGE_FIELD]
     if not isinstance(encoded, str):

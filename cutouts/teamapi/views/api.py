@@ -107,6 +107,7 @@ def _authenticate(request: HttpRequest) -> JsonResponse | None:
         response["Retry-After"] = str(math.ceil(throttled.retry_after))
         return response
     request.user = token.user
+    request.api_token = token
     return None
 
 
@@ -135,14 +136,14 @@ def image_without_background_base64(request: HttpRequest) -> JsonResponse:
 
 @api_endpoint("POST")
 def alpha_channel(request: HttpRequest) -> FileResponse:
-    data, name = _multipart_image(request)
+    data, name = multipart_image(request)
     result = process_for_api(user=request.user, data=data, want="matte", name=name)
     return _png_response(result, f"{result.image.stem}-matte.png")
 
 
 @api_endpoint("POST")
 def image_without_background(request: HttpRequest) -> FileResponse:
-    data, name = _multipart_image(request)
+    data, name = multipart_image(request)
     result = process_for_api(user=request.user, data=data, want="cutout", name=name)
     return _png_response(result, f"{result.image.stem}-cutout.png")
 
@@ -153,7 +154,7 @@ def available_credit(request: HttpRequest) -> JsonResponse:
     return JsonResponse(credit_body(credit=balance.credit, expires_at=balance.expires_at))
 
 
-def _refuse_far_too_large(request: HttpRequest) -> None:
+def refuse_far_too_large(request: HttpRequest) -> None:
     try:
         check_declared_body(content_length=request.META.get("CONTENT_LENGTH"), files=_UNREAD_OVER)
     except BadContentLength:
@@ -163,7 +164,7 @@ def _refuse_far_too_large(request: HttpRequest) -> None:
 
 
 def _base64_image(request: HttpRequest) -> bytes:
-    _refuse_far_too_large(request)
+    refuse_far_too_large(request)
     # Read the stream directly: request.body would apply Django's limit for
     # form data, which a 10 MB image grown by base64 is over.
     try:
@@ -172,8 +173,8 @@ def _base64_image(request: HttpRequest) -> bytes:
         raise ApiError(refusal.status, refusal.detail) from None
 
 
-def _multipart_image(request: HttpRequest) -> tuple[bytes, str | None]:
-    _refuse_far_too_large(request)
+def multipart_image(request: HttpRequest) -> tuple[bytes, str | None]:
+    refuse_far_too_large(request)
     try:
         uploaded_file = request.FILES.get(FILE_FIELD)
     except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):

@@ -4,6 +4,7 @@ A token sees its member's own images only, admins' tokens included: a script
 can never reach another member's pictures, whoever made the token.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -15,22 +16,34 @@ from django.urls import reverse
 from cutouts.lib.filenames import safe_file_name
 from cutouts.lib.inputs import InputError, parse_json
 from cutouts.lib.render_spec import SpecError
+from cutouts.lib.withoutbg.contract import Refusal, image_from_payload, json_object_body
 from cutouts.models import Image, Render
 from cutouts.processing import scheduling
+from cutouts.processing.budgets import budget_use
 from cutouts.processing.uploads import CONTENT_TYPES
-from cutouts.selectors import matte_of, own_image, own_images, own_render
+from cutouts.selectors import matte_of, own_image, own_images, own_render, waiting_counts
 from cutouts.studio import services as studio
-from cutouts.teamapi.services import ApiError
-from cutouts.teamapi.views.api import api_endpoint
+from cutouts.teamapi.representations import image_json, render_json
+from cutouts.teamapi.services import ApiError, image_submit
+from cutouts.teamapi.views.api import api_endpoint, multipart_image, refuse_far_too_large
 
 # A render's body names a preset; anything far larger or deeper is not one.
 JSON_MAX_LENGTH = 10_000
 JSON_MAX_DEPTH = 4
 EXAMPLE_BODY = '{"preset": "amazon-main"}'
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+TEXT_MAX_LENGTH = 4000  # far above any name, preset or webhook URL that can be accepted
+SUBMIT_FORMS = (
+    "Send the image as multipart/form-data (a `file` field) or as JSON "
+    '({"image_base64": "..."}), with optional `preset` and `webhook_url`.'
+)
 
 
-@api_endpoint("GET", "HEAD")
+@api_endpoint("GET", "HEAD", "POST")
 def image_list(request: HttpRequest) -> JsonResponse:
+    if request.method == "POST":
+        return _image_submit(request)
     status = request.GET.get("status", "")
     if status and status not in Image.Status.values:
         raise ApiError(400, f"status must be one of: {', '.join(Image.Status.values)}.")
@@ -50,9 +63,64 @@ def image_list(request: HttpRequest) -> JsonResponse:
             "previous": (
                 _page_url(request, page.previous_page_number()) if page.has_previous() else None
             ),
-            "results": [_image_json(request, image) for image in page],
+            "results": [image_json(image, base_url=_origin(request)) for image in page],
         }
     )
+
+
+def _image_submit(request: HttpRequest) -> JsonResponse:
+    """POST /images: queue an image and answer 202 at once, with where to follow it."""
+    key = _idempotency_key(request)
+    if request.content_type == "application/json":
+        refuse_far_too_large(request)
+        try:
+            body = json_object_body(request.read())
+            data = image_from_payload(body)
+        except Refusal as refusal:
+            raise ApiError(refusal.status, refusal.detail) from None
+        fields, name = body, _text(body, "name") or None
+    elif request.content_type == "multipart/form-data":
+        data, name = multipart_image(request)
+        fields = request.POST
+    else:
+        raise ApiError(415, SUBMIT_FORMS)
+    submitted = image_submit(
+        token=request.api_token,
+        data=data,
+        name=name,
+        preset=_text(fields, "preset"),
+        webhook_url=_text(fields, "webhook_url"),
+        idempotency_key=key,
+    )
+    scheduling.attach_etas([submitted.image])
+    response = JsonResponse(image_json(submitted.image, base_url=_origin(request)), status=202)
+    response["Location"] = reverse("api_image", args=[submitted.image.pk])
+    if submitted.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _idempotency_key(request: HttpRequest) -> str:
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable() or not key.isascii():
+        raise ApiError(
+            400,
+            f"{IDEMPOTENCY_HEADER} must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} printable "
+            "ASCII characters, such as a UUID.",
+        )
+    return key.strip()
+
+
+def _text(fields: Mapping[str, Any], name: str) -> str:
+    """An optional text field; what it may hold is checked where it is used."""
+    value = fields.get(name, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(400, f"{name} must be a string.")
+    if len(value) > TEXT_MAX_LENGTH:
+        raise ApiError(400, f"{name} is too long: at most {TEXT_MAX_LENGTH} characters.")
+    return value.strip()
 
 
 @api_endpoint("GET", "HEAD")
@@ -62,8 +130,8 @@ def image_detail(request: HttpRequest, pk: int) -> JsonResponse:
     renders = studio.renders_for_image(image)
     return JsonResponse(
         {
-            **_image_json(request, image),
-            "renders": [_render_json(request, render) for render in renders],
+            **image_json(image, base_url=_origin(request)),
+            "renders": [render_json(render, base_url=_origin(request)) for render in renders],
         }
     )
 
@@ -98,14 +166,15 @@ def render_create(request: HttpRequest, pk: int) -> JsonResponse:
         raise ApiError(429, str(error)) from error
     except (studio.StudioError, SpecError) as error:
         raise ApiError(400, str(error)) from error
-    response = JsonResponse(_render_json(request, render), status=202)
+    response = JsonResponse(render_json(render, base_url=_origin(request)), status=202)
     response["Location"] = request.build_absolute_uri(reverse("api_render", args=[render.pk]))
     return response
 
 
 @api_endpoint("GET", "HEAD")
 def render_detail(request: HttpRequest, pk: int) -> JsonResponse:
-    return JsonResponse(_render_json(request, own_render(user=request.user, pk=pk)))
+    render = own_render(user=request.user, pk=pk)
+    return JsonResponse(render_json(render, base_url=_origin(request)))
 
 
 @api_endpoint("GET", "HEAD")
@@ -117,6 +186,27 @@ def render_file(request: HttpRequest, pk: int) -> FileResponse:
         render.file,
         content_type=CONTENT_TYPES.get(render.format, "application/octet-stream"),
         filename=render.download_name,
+    )
+
+
+@api_endpoint("GET", "HEAD")
+def me(request: HttpRequest) -> JsonResponse:
+    """Who the token is, and the member's credit budget this month."""
+    use = budget_use(user=request.user)
+    token = request.api_token
+    return JsonResponse(
+        {
+            "username": request.user.get_username(),
+            "token": {"name": token.name, "prefix": f"cut_{token.prefix}"},
+            "budget": {
+                "monthly_credits": use.monthly_credits,  # null: no limit
+                "used": use.used,
+                "left": use.left,
+                "resets_at": use.resets_at.isoformat(),
+                "source": use.source,
+            },
+            "images": waiting_counts(user=request.user),
+        }
     )
 
 
@@ -151,50 +241,8 @@ def _page_url(request: HttpRequest, number: int) -> str:
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
-def _image_json(request: HttpRequest, image: Image) -> dict[str, Any]:
-    """An image's JSON; `eta` must have been set (scheduling.attach_etas)."""
-    done = image.status == Image.Status.DONE
-    return {
-        "id": image.pk,
-        "name": image.original_name,
-        "status": image.status,
-        "status_reason": image.status_reason,
-        # While it waits: seconds until it is expected done, null when paused.
-        "eta_seconds": image.eta.seconds if image.eta else None,
-        "eta": image.eta.text if image.eta else "",
-        "format": image.format,
-        "width": image.width,
-        "height": image.height,
-        "byte_size": image.byte_size,
-        "sha256": image.sha256,
-        "created_at": image.created_at.isoformat(),
-        "updated_at": image.updated_at.isoformat(),
-        "url": _absolute(request, "api_image", image.pk),
-        "original_url": _absolute(request, "api_image_original", image.pk),
-        "matte_url": _absolute(request, "api_image_matte", image.pk) if done else None,
-    }
-
-
-def _render_json(request: HttpRequest, render: Render) -> dict[str, Any]:
-    done = render.status == Render.Status.DONE and bool(render.file)
-    return {
-        "id": render.pk,
-        "image": render.image_id,
-        "preset": render.preset,
-        "status": render.status,
-        "error": render.error,
-        "format": render.format,
-        "width": render.width,
-        "height": render.height,
-        "byte_size": render.byte_size,
-        "created_at": render.created_at.isoformat(),
-        "url": _absolute(request, "api_render", render.pk),
-        "file_url": _absolute(request, "api_render_file", render.pk) if done else None,
-    }
-
-
-def _absolute(request: HttpRequest, name: str, pk: int) -> str:
-    return request.build_absolute_uri(reverse(name, args=[pk]))
+def _origin(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
 
 
 def _download(stored: FieldFile, *, content_type: str, filename: str) -> FileResponse:

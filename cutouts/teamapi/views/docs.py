@@ -39,5 +39,10 @@ def api_docs(request: HttpRequest) -> HttpResponse:
         # A client must outwait the server, which answers 504 when it gives up.
         "client_timeout": math.ceil(settings.API_WAIT_SECONDS) + 30,
         "cutout_preset": CUTOUT_PRESET,
+        "example_preset": "amazon-main",
+        "api_per_hour": settings.WITHOUTBG_RATE_LIMIT_PER_MINUTE * 60,
+        "webhook_timeout": settings.WEBHOOK_TIMEOUT_SECONDS,
+        "webhook_hours": settings.WEBHOOK_GIVE_UP_HOURS,
+        "webhook_hosts": settings.WEBHOOK_ALLOWED_HOSTS,
     }
     return render(request, "api/docs.html", context)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cutouts.accounts.views import staff_required
 from cutouts.models import ApiToken
-from cutouts.selectors import token_for_user
+from cutouts.selectors import own_token, token_for_user
 from cutouts.teamapi import tokens
 from cutouts.teamapi.forms import TokenCreateForm
 
@@ -26,21 +26,46 @@ def token_list(request: HttpRequest) -> HttpResponse:
     # nowhere else: not in the session, not in a message (Django keeps those
     # in a cookie or the session). never_cache keeps it out of every cache.
     form = TokenCreateForm(request.POST or None)
-    new_token = None
+    new_token = new_secret = None
     if form.is_valid():
         if form.sent_before(request.session):
             messages.info(request, "That token was made already; it is not shown again.")
             return redirect("token_list")
         try:
-            _, new_token = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+            token, new_token = tokens.token_create(
+                user=request.user, name=form.cleaned_data["name"]
+            )
         except tokens.TokenLimitReached as refusal:
             form.add_error(None, str(refusal))
         else:
             form.mark_sent(request.session)
             form = TokenCreateForm()
+            new_secret = token.webhook_secret
+    return _token_page(request, form, new_token=new_token, new_secret=new_secret)
+
+
+@never_cache
+@require_POST
+def token_webhook_secret(request: HttpRequest, pk: int) -> HttpResponse:
+    """Replace a token's webhook secret and show the new one, on this answer only."""
+    token = own_token(user=request.user, pk=pk)
+    secret = tokens.webhook_secret_roll(token=token)
+    return _token_page(request, TokenCreateForm(), new_secret=secret, secret_of=token)
+
+
+def _token_page(
+    request: HttpRequest,
+    form: TokenCreateForm,
+    *,
+    new_token: str | None = None,
+    new_secret: str | None = None,
+    secret_of: ApiToken | None = None,
+) -> HttpResponse:
     context = {
         "form": form,
         "new_token": new_token,
+        "new_secret": new_secret,
+        "secret_of": secret_of,
         "tokens": request.user.api_tokens.order_by(_LIVE_FIRST, "-created_at"),
     }
     return render(request, "accounts/token_list.html", context)
