@@ -34,6 +34,9 @@ USER_AGENT = "Cutouts-Webhooks/1"
 _SWEEP_GRACE = timedelta(seconds=30)
 # Beyond the attempt's own deadline: resolving the name and recording the answer.
 _JOB_MARGIN_SECONDS = 20
+# RQ's scheduler keeps times to the second, and another machine's clock may be a
+# little ahead: a job this early is on time, not a stray copy to ignore.
+_EARLY = timedelta(seconds=2)
 
 
 class SendAgainRefused(Exception):
@@ -67,7 +70,7 @@ def webhook_deliver(*, event_id: int) -> None:
         .filter(pk=event_id, status=WebhookEvent.Status.PENDING)
         .first()
     )
-    if event is None or event.next_attempt_at is None or event.next_attempt_at > now:
+    if event is None or event.next_attempt_at is None or event.next_attempt_at > now + _EARLY:
         return
     if _token_revoked(event.submission.token):
         _stop(event.pk)
@@ -91,7 +94,8 @@ def webhook_deliver(*, event_id: int) -> None:
     delay = backoff_delay(
         failures, base=settings.WEBHOOK_RETRY_BASE_SECONDS, cap=settings.WEBHOOK_RETRY_MAX_SECONDS
     )
-    at = timezone.now() + timedelta(seconds=delay)
+    # On a whole second, as RQ's scheduler keeps it, so the job never runs before it.
+    at = (timezone.now() + timedelta(seconds=delay + 1)).replace(microsecond=0)
     if at > event.created_at + timedelta(hours=settings.WEBHOOK_GIVE_UP_HOURS):
         still_ours.update(status=WebhookEvent.Status.FAILED, next_attempt_at=None)
     elif still_ours.update(next_attempt_at=at):
