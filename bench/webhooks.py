@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python -m bench.webhooks [--images 100] [--rounds 2] [--timeout 2]
+    .venv/bin/python -m bench.webhooks [--images 100] [--rounds 4] [--timeout 2]
         [--database-url postgres://postgres@127.0.0.1:5432/cutouts_bench_webhooks]
 
 It starts, as `make run` does, the sandbox API, two processing workers with
@@ -155,7 +155,7 @@ class Round:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=100, help="images sent with a webhook")
-    parser.add_argument("--rounds", type=int, default=2, help="A B rounds; images split evenly")
+    parser.add_argument("--rounds", type=int, default=4, help="A B rounds; images split evenly")
     parser.add_argument("--timeout", type=float, default=2.0, help="WEBHOOK_TIMEOUT_SECONDS")
     parser.add_argument("--database-url", default=DATABASE_URL, help="PostgreSQL; dropped first")
     parser.add_argument("--seed", type=int, default=13)
@@ -220,7 +220,7 @@ def run(args: argparse.Namespace, folder: Path, processes: list[subprocess.Popen
     for _ in range(PROCESSING_WORKERS):
         _spawn(["rqworker", "default", "--with-scheduler"], folder, processes)
     _spawn(["rqworker", "renders"], folder, processes)
-    _spawn(["rqworker", "webhooks", "--with-scheduler"], folder, processes)
+    webhooks_worker = _spawn(["rqworker", "webhooks", "--with-scheduler"], folder, processes)
     _spawn(["rqcron", "cutouts.cron"], folder, processes)
     port = _free_port()
     _spawn(["runserver", "--noreload", f"127.0.0.1:{port}"], folder, processes)
@@ -243,7 +243,9 @@ def run(args: argparse.Namespace, folder: Path, processes: list[subprocess.Popen
                 rounds.append(one)
                 label = "A (webhooks)" if hooked else "B (none)"
                 print(f"round {number + 1} {label}: {one.pace:.1f} images/min", flush=True)
+    cpu = _cpu_seconds(webhooks_worker.pid)
     report(args, rounds, receiver, os.environ["WITHOUTBG_BASE_URL"], time.monotonic() - started)
+    print(f"webhooks worker CPU {cpu:.1f} s in all (its delivery jobs included)")
 
 
 def report(
@@ -275,6 +277,16 @@ def report(
     )
     delays = sorted(first_ok[event] - done_at[event] for event in first_ok if event in done_at)
     attempts = WebhookAttempt.objects.filter(event__in=events)
+    # From the event to its first attempt's start: time spent waiting on the webhooks queue.
+    made_at = dict(events.values_list("pk", "created_at"))
+    first_starts: dict[int, float] = {}
+    for event_id, recorded, latency in attempts.order_by("number").values_list(
+        "event_id", "created_at", "latency_ms"
+    ):
+        first_starts.setdefault(
+            event_id, (recorded - made_at[event_id]).total_seconds() - latency / 1000
+        )
+    queued = sorted(first_starts.values())
     longest_ms = attempts.aggregate(longest=Max("latency_ms"))["longest"] or 0
     calls = (
         ApiCall.objects.filter(image_id__in=all_ids)
@@ -311,6 +323,11 @@ def report(
             f"delay from image done to first successful delivery: "
             f"p50 {_percentile(delays, 50):.1f} s, p95 {_percentile(delays, 95):.1f} s, "
             f"max {delays[-1]:.1f} s"
+        )
+    if queued:
+        print(
+            f"wait from event made to its first attempt: p50 {_percentile(queued, 50):.1f} s, "
+            f"p95 {_percentile(queued, 95):.1f} s"
         )
     print(f"signatures verified {sum(d.signed for d in deliveries)} of {len(deliveries)}")
     print(
@@ -402,6 +419,13 @@ def _spawn(command: list[str], folder: Path, processes: list[subprocess.Popen]) 
         )
     processes.append(process)
     return process
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children it has waited for (RQ's work horses)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # utime, stime, cutime, cstime: fields 14 to 17, counted from the pid.
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
