@@ -68,6 +68,7 @@ DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cutouts_bench_webhooks"
 FAIL_SHARE = 0.30
 SLOW_SHARE = 0.10
 PROCESSING_WORKERS = 2
+DELIVERY_WORKER = "cutouts.processing.queueing.DeliveryWorker"  # as scripts/run.sh starts it
 
 
 @dataclass
@@ -220,7 +221,11 @@ def run(args: argparse.Namespace, folder: Path, processes: list[subprocess.Popen
     for _ in range(PROCESSING_WORKERS):
         _spawn(["rqworker", "default", "--with-scheduler"], folder, processes)
     _spawn(["rqworker", "renders"], folder, processes)
-    webhooks_worker = _spawn(["rqworker", "webhooks", "--with-scheduler"], folder, processes)
+    webhooks_worker = _spawn(
+        ["rqworker", "webhooks", "--with-scheduler", "--worker-class", DELIVERY_WORKER],
+        folder,
+        processes,
+    )
     _spawn(["rqcron", "cutouts.cron"], folder, processes)
     port = _free_port()
     _spawn(["runserver", "--noreload", f"127.0.0.1:{port}"], folder, processes)

@@ -4,7 +4,7 @@ processes, announced to a real receiver on 127.0.0.1."""
 import pytest
 
 from cutouts.models import Image, WebhookEvent
-from cutouts.processing.queueing import QUEUES
+from cutouts.processing.queueing import QUEUE, QUEUES, RENDER_QUEUE, WEBHOOK_QUEUE
 from cutouts.teamapi import webhook_events
 from cutouts.teamapi.tokens import token_revoke
 from tests.sandbox_fixtures import charges
@@ -17,6 +17,7 @@ from tests.webhooks_helpers import (
 )
 from tests.worker_fixtures import wait_until
 
+DELIVERY_WORKER = "cutouts.processing.queueing.DeliveryWorker"
 WEBHOOK_ENV = {
     # Production's address rules, with the receiver's one address let through.
     "DEBUG": "false",
@@ -49,7 +50,9 @@ def test_an_image_and_its_render_are_announced_signed_after_failed_deliveries(
     receiver.answer_next("fail", "fail")
     image = submit(alice, receiver.url, token=webhook_token(alice), preset="amazon-main")
 
-    hooked_workers.start(1, queues=QUEUES)
+    # As scripts/run.sh starts them: deliveries on their own worker, which does not fork.
+    hooked_workers.start(1, queues=[QUEUE, RENDER_QUEUE])
+    hooked_workers.start(1, cron=False, queues=[WEBHOOK_QUEUE], worker_class=DELIVERY_WORKER)
 
     wait_until(settled(2), timeout=90, message=f"two events delivered\n{hooked_workers.logs()}")
     assert set(WebhookEvent.objects.values_list("kind", "status")) == {

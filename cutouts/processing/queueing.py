@@ -14,6 +14,7 @@ from typing import Any
 import django_rq
 import rq
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils import timezone
 from redis import Redis
 from redis.exceptions import RedisError
@@ -57,6 +58,28 @@ class Worker(rq.Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("maintenance_interval", WORKER_MAINTENANCE_SECONDS)
         super().__init__(*args, **kwargs)
+
+
+class DeliveryWorker(rq.SimpleWorker):
+    """The webhooks queue's worker: each delivery runs in the worker itself, not a fork.
+
+    A delivery is a short POST; forking a Django process for it costs more CPU
+    than the delivery itself (about 150 ms against 20), CPU that processing
+    could use. Between jobs it drops database connections that are broken or
+    past their age, as Django does between requests. `rqworker webhooks
+    --worker-class cutouts.processing.queueing.DeliveryWorker` uses it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("maintenance_interval", WORKER_MAINTENANCE_SECONDS)
+        super().__init__(*args, **kwargs)
+
+    def execute_job(self, job: Job, queue: rq.Queue) -> None:
+        close_old_connections()
+        try:
+            super().execute_job(job, queue)
+        finally:
+            close_old_connections()
 
 
 def redis_connection() -> Redis:
