@@ -6,7 +6,7 @@ Run from the repository root:
         [--database-url postgres://postgres@127.0.0.1:5432/cutouts_bench_webhooks]
 
 It starts, as `make run` does, the sandbox API, two processing workers with
-the scheduler, a renders worker, a webhooks worker, the cron scheduler and
+the scheduler, a renders worker, a webhooks worker (DeliveryWorker), the cron scheduler and
 `runserver`, on a fresh PostgreSQL database (dropped and made again) and Redis
 database 11 (which it empties), and a webhook receiver on 127.0.0.1 that
 answers 500 to 30 % of deliveries and, to 10 %, answers only after --timeout
@@ -29,8 +29,11 @@ deliveries and A rounds see them all. It prints:
 - images charged by the sandbox against images sent, and the most calls one
   image made (no image processed twice);
 - the longest single delivery attempt against the time-out;
+- the wait from an event being made to its first attempt (the webhooks queue);
 - processing pace (images a minute, first submit to last done) in A rounds
-  and B rounds, and their ratio (deliveries never stall processing).
+  and B rounds, and their ratio (deliveries never stall processing), with the
+  sandbox's median call time in each (its model shares the CPUs: a slower call
+  means busier CPUs, not a worker held up) and the webhooks worker's CPU time.
 """
 
 import argparse
@@ -340,6 +343,17 @@ def report(
         f"most paid calls for one image {most_paid}"
     )
     print(f"longest delivery attempt {longest_ms / 1000:.2f} s (time-out {args.timeout:g} s)")
+    # The sandbox's model runs on the same CPUs: how long its calls took says how busy they were.
+    call_ms = {
+        hooked: statistics.median(
+            ApiCall.objects.filter(
+                image_id__in=[pk for one in rounds if one.hooked == hooked for pk in one.ids],
+                outcome=ApiCall.Outcome.SUCCESS,
+            ).values_list("latency_ms", flat=True)
+        )
+        for hooked in (True, False)
+    }
+    print(f"sandbox call p50: A {call_ms[True] / 1000:.2f} s, B {call_ms[False] / 1000:.2f} s")
     print(
         f"processing pace: A (webhooks) {pace_a:.1f} images/min, B (none) {pace_b:.1f} "
         f"images/min; A/B {pace_a / pace_b:.2f}"

@@ -12,7 +12,10 @@ sending and a receiver that answers one byte at a time alike.
 import asyncio
 import ipaddress
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -38,9 +41,7 @@ def post(target: CheckedUrl, *, body: bytes, headers: dict[str, str], timeout: f
     """POST `body` to the target's first reachable address; never raises for network faults."""
     started = time.monotonic()
     try:
-        status = asyncio.run(
-            asyncio.wait_for(_post(target, body, headers, timeout), timeout=timeout)
-        )
+        status = _run(asyncio.wait_for(_post(target, body, headers, timeout), timeout=timeout))
     except TimeoutError:
         return _result(started, None, f"No answer within {timeout:g} s.")
     except httpx.HTTPError as error:
@@ -50,6 +51,17 @@ def post(target: CheckedUrl, *, body: bytes, headers: dict[str, str], timeout: f
     if 300 <= status < 400:
         return _result(started, status, f"Redirect ({status}) not followed.")
     return _result(started, status, f"The receiver answered {status}.")
+
+
+def _run(coroutine: Coroutine[Any, Any, int]) -> int:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    # Called from code that runs an event loop itself (Playwright's, in the browser tests):
+    # asyncio.run refuses to start another one in its thread, so it gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 async def _post(target: CheckedUrl, body: bytes, headers: dict[str, str], timeout: float) -> int:
