@@ -7,18 +7,25 @@ from cutouts.accounts.forms import AdminSignInForm
 from cutouts.models import (
     Alert,
     ApiCall,
+    ApiSubmission,
     ApiToken,
     Backdrop,
+    BudgetNotice,
     CreditSnapshot,
     Export,
     Image,
     Invite,
     LoginFailure,
     Matte,
+    MatteVersion,
+    MemberBudget,
     Preset,
     ProcessingState,
     Render,
+    TeamBudget,
     UploadBatch,
+    WebhookAttempt,
+    WebhookEvent,
 )
 from cutouts.processing.retrying import images_retry_failed
 from cutouts.teamapi.tokens import token_revoke
@@ -206,3 +213,68 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in live:
             token_revoke(token=token, by=request.user)
         self.message_user(request, f"{len(live)} token{pluralize(len(live))} revoked.")
+
+
+class BudgetAdmin(RecordAdmin):
+    """Budgets are set on the dashboard's Budgets page, which releases images waiting for them."""
+
+
+@admin.register(TeamBudget)
+class TeamBudgetAdmin(BudgetAdmin):
+    list_display = ["monthly_credits"]
+
+
+@admin.register(MemberBudget)
+class MemberBudgetAdmin(BudgetAdmin):
+    list_display = ["user", "monthly_credits", "updated_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+
+
+@admin.register(BudgetNotice)
+class BudgetNoticeAdmin(RecordAdmin):
+    """Deleting a member's row for this month lets the next overrun e-mail the admins again."""
+
+    list_display = ["user", "month", "created_at"]
+    list_select_related = ["user"]
+
+
+@admin.register(MatteVersion)
+class MatteVersionAdmin(RecordAdmin):
+    """Made and restored on the image's page, which also remakes its cutout and previews."""
+
+    list_display = ["image", "number", "source", "engine", "created_by", "created_at"]
+    list_filter = ["source"]
+    list_select_related = ["image", "created_by"]
+    search_fields = ["image__original_name"]
+
+
+@admin.register(ApiSubmission)
+class ApiSubmissionAdmin(RecordAdmin):
+    list_display = ["image", "user", "token", "preset", "webhook_url", "created_at"]
+    list_select_related = ["image", "user", "token"]
+    search_fields = ["image__original_name", "user__username", "idempotency_key"]
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["number", "http_status", "ok", "latency_ms", "error", "manual", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(RecordAdmin):
+    """Sent again from the member's webhooks page, which checks the address afresh."""
+
+    list_display = ["kind", "submission", "status", "attempts", "next_attempt_at", "created_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["submission__image"]
+    inlines = [WebhookAttemptInline]
+
+
+@admin.register(WebhookAttempt)
+class WebhookAttemptAdmin(RecordAdmin):
+    list_display = ["event", "number", "http_status", "ok", "latency_ms", "created_at"]
+    list_select_related = ["event__submission__image"]

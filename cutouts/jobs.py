@@ -7,7 +7,7 @@ break every job already queued.
 
 from django.conf import settings
 
-from cutouts.processing import credits, pausing, pipeline, queueing, sweeper
+from cutouts.processing import credits, pausing, pipeline, queueing, releasing, sweeper
 from cutouts.studio import services as studio
 from cutouts.teamapi import webhook_deliveries, webhook_events
 
@@ -29,6 +29,10 @@ def build_export(export_id: int) -> None:
 
 def sweep() -> int:
     return sweeper.sweep()
+
+
+def release_over_budget() -> int:
+    return releasing.release_all_over_budget()
 
 
 def sweep_studio() -> int:

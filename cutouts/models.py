@@ -34,6 +34,10 @@ def matte_path(instance: "Matte", filename: str) -> str:
     return _stored_name("mattes", filename)
 
 
+def matte_version_path(instance: "MatteVersion", filename: str) -> str:
+    return _stored_name("matte-versions", filename)
+
+
 def render_path(instance: "Render", filename: str) -> str:
     return _stored_name("renders", filename)
 
@@ -103,11 +107,24 @@ class Image(models.Model):
     urgent = models.BooleanField(default=False)
     # Not to be called for before this (a retry's back-off, a twin's wait).
     not_before = models.DateTimeField(null=True, blank=True)
+    # Its matte looked doubtful when stored (cutouts.lib.matte_review): why, in
+    # words, one reason a line. Cleared when a member marks it reviewed or touches it up.
+    needs_review = models.BooleanField(default=False)
+    review_reasons = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [
+            models.Index(fields=["owner", "needs_review", "-created_at"]),
             models.Index(fields=["status", "-urgent", "fair_seq", "id"], name="image_fair_order"),
             models.Index(fields=["owner", "-created_at"]),
             models.Index(fields=["owner", "status", "-created_at"]),
@@ -125,9 +142,14 @@ class Image(models.Model):
 
 
 class Matte(models.Model):
+    """The image's current matte, which the cutout, previews and every render use."""
+
     image = models.OneToOneField(Image, on_delete=models.CASCADE, related_name="matte")
     file = models.FileField(upload_to=matte_path, max_length=255)
     engine = models.CharField(max_length=40)
+    # Which of the image's MatteVersions this is a copy of; 1, the engine's,
+    # until a member touches it up (versions are kept from the first touch-up).
+    version = models.PositiveIntegerField(default=1)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     byte_size = models.PositiveBigIntegerField()
@@ -135,6 +157,34 @@ class Matte(models.Model):
 
     def __str__(self) -> str:
         return f"Matte of {self.image}"
+
+
+class MatteVersion(models.Model):
+    """One kept version of an image's matte: the engine's, or a member's touch-up."""
+
+    class Source(models.TextChoices):
+        ENGINE = "engine", "Made by the engine"
+        TOUCH_UP = "touch_up", "Touched up by hand"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="matte_versions")
+    number = models.PositiveIntegerField()
+    source = models.CharField(max_length=20, choices=Source)
+    engine = models.CharField(max_length=40)  # the engine whose matte it starts from
+    file = models.FileField(upload_to=matte_version_path, max_length=255)
+    byte_size = models.PositiveBigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["image", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "number"], name="one_matte_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Matte version {self.number} of {self.image}"
 
 
 class Preset(models.Model):
@@ -217,6 +267,12 @@ class Render(models.Model):
     # to it a few at a time (cutouts.studio.services), so one member cannot fill it.
     waiting = models.BooleanField(default=False)
     error = models.CharField(max_length=500, blank=True)
+    # The matte version it was made from: an older one than the image's
+    # current matte means "made from an earlier matte".
+    matte_version = models.PositiveIntegerField(default=1)
+    # An export render's marketplace checks: [{"name", "passed", "detail"}, ...]
+    # (cutouts.lib.marketplace); empty for presets with no marketplace rules.
+    checks = models.JSONField(default=list, blank=True)
     file = models.FileField(upload_to=render_path, max_length=255, blank=True)
     format = models.CharField(max_length=10, blank=True)
     width = models.PositiveIntegerField(default=0)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -26,6 +26,9 @@ from cutouts.models import (
     UploadBatch,
     WebhookEvent,
 )
+
+# The library's filter of cutouts flagged for a look, beside the status filters.
+NEEDS_REVIEW = "needs_review"
 
 
 def images_visible_to(user: AbstractBaseUser) -> QuerySet[Image]:
@@ -87,17 +90,31 @@ def matte_of(image: Image) -> Matte | None:
     return Matte.objects.filter(image=image).first()
 
 
-def library_images(*, user: AbstractBaseUser, status: str | None) -> QuerySet[Image]:
+def library_images(
+    *, user: AbstractBaseUser, status: str | None, needs_review: bool = False
+) -> QuerySet[Image]:
     images = images_visible_to(user).select_related("owner")
     if status:
         images = images.filter(status=status)
+    if needs_review:
+        images = images.filter(needs_review=True)
     return images.order_by("-created_at", "-pk")
 
 
 def library_status_counts(*, user: AbstractBaseUser) -> dict[str, int]:
-    """Images per status, with every status present, zero or not."""
-    rows = images_visible_to(user).values_list("status").annotate(n=Count("pk")).order_by()
-    return {status: 0 for status in Image.Status.values} | dict(rows)
+    """Images per status, with every status present, zero or not, and under
+    NEEDS_REVIEW those flagged for a look, in one query."""
+    rows = (
+        images_visible_to(user)
+        .values_list("status")
+        .annotate(n=Count("pk"), flagged=Count("pk", filter=Q(needs_review=True)))
+        .order_by()
+    )
+    counts = {status: 0 for status in Image.Status.values} | {NEEDS_REVIEW: 0}
+    for status, count, flagged in rows:
+        counts[status] = count
+        counts[NEEDS_REVIEW] += flagged
+    return counts
 
 
 def batch_for_user(*, user: AbstractBaseUser, pk: str | int) -> UploadBatch:
@@ -138,7 +155,9 @@ class BatchProgress:
     done: int
     failed: int
     waiting_credits: int
+    over_budget: int  # waiting for their member's monthly budget
     in_progress: int  # queued or being processed
+    needs_review: int  # done, but flagged for a look
 
     def percent(self, count: int) -> float:
         return round(100 * count / self.total, 2) if self.total else 0.0
@@ -156,17 +175,28 @@ class BatchProgress:
         return self.percent(self.waiting_credits)
 
     @property
+    def over_budget_percent(self) -> float:
+        return self.percent(self.over_budget)
+
+    @property
     def in_progress_percent(self) -> float:
         return self.percent(self.in_progress)
 
 
 def batch_progress(*, batch: UploadBatch) -> BatchProgress:
-    rows = dict(batch.images.values_list("status").annotate(n=Count("pk")).order_by())
+    counted = (
+        batch.images.values_list("status")
+        .annotate(n=Count("pk"), flagged=Count("pk", filter=Q(needs_review=True)))
+        .order_by()
+    )
+    rows = {status: count for status, count, _ in counted}
     return BatchProgress(
+        needs_review=sum(flagged for _, _, flagged in counted),
         total=sum(rows.values()),
         done=rows.get(Image.Status.DONE, 0),
         failed=rows.get(Image.Status.FAILED, 0),
         waiting_credits=rows.get(Image.Status.WAITING_CREDITS, 0),
+        over_budget=rows.get(Image.Status.OVER_BUDGET, 0),
         in_progress=rows.get(Image.Status.QUEUED, 0) + rows.get(Image.Status.PROCESSING, 0),
     )
 
@@ -190,7 +220,14 @@ def image_page_for_user(*, user: AbstractBaseUser, pk: int) -> Image:
 def image_statuses(*, user: AbstractBaseUser, ids: Iterable[int]) -> QuerySet[Image]:
     """The images among `ids` the user may see, with what a status update shows."""
     return with_outputs(images_among(user=user, ids=ids)).only(
-        "pk", "status", "status_reason", "thumbnail", "preview", "cutout_thumbnail"
+        "pk",
+        "status",
+        "status_reason",
+        "needs_review",
+        "review_reasons",
+        "thumbnail",
+        "preview",
+        "cutout_thumbnail",
     )
 
 

@@ -6,6 +6,7 @@ from cutouts.library.views import batches as batch_views
 from cutouts.library.views import images as library_views
 from cutouts.library.views import media as media_views
 from cutouts.library.views import retry as retry_views
+from cutouts.library.views import review as review_views
 from cutouts.library.views import status as status_views
 from cutouts.library.views import upload as upload_views
 from cutouts.studio import views as studio_views
@@ -57,6 +58,7 @@ library_patterns = [
     ),
     path("images/<int:pk>/matte/", media_views.image_matte, name="image_matte"),
     path("images/<int:pk>/retry/", retry_views.image_retry, name="image_retry"),
+    path("images/<int:pk>/reviewed/", review_views.image_reviewed, name="image_reviewed"),
     path("images/status/", status_views.image_status_list, name="image_status_list"),
     path("images/retry-failed/", retry_views.images_retry_failed, name="images_retry_failed"),
     path("renders/<int:pk>/download/", media_views.render_download, name="render_download"),
@@ -84,6 +86,12 @@ dashboard_patterns = [
         "refresh-credits/",
         dashboard_views.dashboard_refresh_credits,
         name="dashboard_refresh_credits",
+    ),
+    path("budgets/", dashboard_views.dashboard_budgets, name="dashboard_budgets"),
+    path(
+        "budgets/<int:user_id>/",
+        dashboard_views.dashboard_member_budget,
+        name="dashboard_member_budget",
     ),
 ]
 

@@ -32,10 +32,17 @@ def ellipse_matte(size: tuple[int, int]) -> PILImage.Image:
 
 
 def processed(
-    owner, name: str = "photo.jpg", size: tuple[int, int] = (400, 300), **fields
+    owner,
+    name: str = "photo.jpg",
+    size: tuple[int, int] = (400, 300),
+    data: bytes | None = None,
+    **fields,
 ) -> Image:
-    """An image as processing leaves it: done, with a full-size matte."""
-    image = upload(owner, name, image_bytes("JPEG", size=size), **fields)
+    """An image as processing leaves it: done, with a full-size matte.
+
+    `data` is the original (a gradient JPEG of `size` unless given; `size` must be its size).
+    """
+    image = upload(owner, name, data or image_bytes("JPEG", size=size), **fields)
     matte = encoded(ellipse_matte(size), "PNG")
     Matte.objects.create(
         image=image,

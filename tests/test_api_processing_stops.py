@@ -4,7 +4,7 @@ never a 401 about their own token, and the image stays in their library."""
 import pytest
 from rq import Queue
 
-from cutouts.models import Image, ProcessingState
+from cutouts.models import Image, MemberBudget, ProcessingState
 from tests.api_calls import base64_body, client_for
 from tests.images import product_photo
 
@@ -75,3 +75,16 @@ def test_a_slow_job_gets_504_and_finishes_in_the_library(alice, settings, queue_
     image = Image.objects.get()
     assert image.status == Image.Status.QUEUED
     assert Queue("default", connection=queue_redis).job_ids == [image.job_id]
+
+
+def test_a_member_over_their_monthly_budget_gets_402_naming_the_budget(alice, pipeline):
+    MemberBudget.objects.create(user=alice, monthly_credits=1)
+    api = client_for(alice)
+    assert api.post_json(CALL, base64_body(product_photo(1))).status_code == 200
+
+    response = api.post_json(CALL, base64_body(product_photo(2)))
+
+    assert response.status_code == 402
+    assert response.json()["detail"].startswith("Over your monthly budget (1 credit): waits")
+    assert Image.objects.filter(status=Image.Status.OVER_BUDGET).count() == 1
+    assert pipeline.state()["charges"] == 1

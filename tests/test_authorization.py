@@ -126,6 +126,7 @@ RULES: dict[str, Rule] = {
     "image_matte": Rule(OWNERS_ONLY, kwargs=image_pk),
     "image_status_list": Rule(PRIVATE_PAGE, query="?ids={image}"),
     "image_retry": Rule(STAFF_ACTION, method="post", kwargs=image_pk),
+    "image_reviewed": Rule((LOGIN, ANY_OK, 404, ANY_OK), method="post", kwargs=image_pk),
     "images_retry_failed": Rule(STAFF_ACTION, method="post"),
     "render_download": Rule(OWNERS_ONLY, kwargs=lambda world: {"pk": world.render_id}),
     "batch_detail": Rule(OWNERS_ONLY, kwargs=lambda world: {"pk": world.batch.pk}),
@@ -145,6 +146,10 @@ RULES: dict[str, Rule] = {
     # Admins only
     "dashboard": Rule(STAFF_ONLY),
     "dashboard_refresh_credits": Rule(STAFF_ACTION, method="post"),
+    "dashboard_budgets": Rule(STAFF_ONLY),
+    "dashboard_member_budget": Rule(
+        STAFF_ACTION, method="post", kwargs=lambda world: {"user_id": world.image.owner_id}
+    ),
 }
 
 # The team API answers tokens, not sessions: (no token, owner's, another

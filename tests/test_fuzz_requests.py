@@ -210,6 +210,10 @@ class World:
     tokens: list[str]  # path parameters that are strings: invite and reset tokens
 
 
+# URL arguments that are ids; the others are tokens.
+ID_KWARGS = ("pk", "invite_id", "user_id")
+
+
 @dataclass(frozen=True)
 class Real:
     """The `index`th id or token of the World: strategies are built once, before it is."""
@@ -354,7 +358,7 @@ def call(world, alice, admin_user, settings) -> Callable[[dict], HttpResponse]:
         if actor == "token":
             headers["X-API-Key"] = raw_token[0]
         kwargs = {
-            name: _resolved(value, world.ids if name in ("pk", "invite_id") else world.tokens)
+            name: _resolved(value, world.ids if name in ID_KWARGS else world.tokens)
             for name, value in request["kwargs"].items()
         }
         url = reverse(request["route"].name, kwargs=kwargs)

@@ -37,6 +37,8 @@ def test_it_tells_the_status_label_and_reason_of_each_image(alice_client, alice)
                 "status": "queued",
                 "label": "Queued",
                 "reason": "Waiting for a free API slot.",
+                "needs_review": False,
+                "review_reasons": "",
                 # First in line with every slot free: its call goes at once.
                 "eta": "Done in under a minute",
                 "thumbnail_url": f"/images/{image.pk}/thumbnail/",
@@ -77,7 +79,7 @@ def test_members_only_hear_about_their_own_images(alice_client, admin_client_, a
 def test_it_counts_a_batch_by_how_far_each_image_got(alice_client, alice):
     batch = UploadBatch.objects.create(owner=alice)
     for number, status in enumerate(
-        ["done", "done", "failed", "waiting_credits", "queued", "processing", "queued"]
+        ["done", "done", "failed", "waiting_credits", "over_budget", "queued", "processing"]
     ):
         _in_batch(batch, f"{number}.jpg", status=status)
     upload(alice, "not-in-the-batch.jpg", status=Image.Status.DONE)
@@ -92,9 +94,11 @@ def test_it_counts_a_batch_by_how_far_each_image_got(alice_client, alice):
             "done": 2,
             "failed": 1,
             "waiting_credits": 1,
-            "in_progress": 3,
-            # One of its images waits for credits: no figure can be given.
-            "eta": "Paused: done once processing resumes",
+            "over_budget": 1,
+            "in_progress": 2,
+            "needs_review": 0,
+            # One of its images waits for its member's budget: no figure can be given.
+            "eta": "Waiting for budget: done once the monthly budget has room",
         },
     }
 

@@ -63,8 +63,10 @@ def test_it_filters_by_status_and_counts_each(alice_client, alice):
         "Queued": 1,
         "Processing": 0,
         "Waiting for credits": 0,
+        "Over budget": 0,
         "Done": 1,
         "Failed": 1,
+        "Needs review": 0,
     }
     assert 'aria-current="page">\n      Done' in response.content.decode()
 

@@ -40,6 +40,7 @@ def test_ticked_library_images_are_exported_and_the_zip_downloaded(
     )
     with zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))) as zipped:
         assert sorted(zipped.namelist()) == [
+            "manifest.csv",
             "photo-0-webp-web.webp",
             "photo-1-webp-web.webp",
             "photo-2-webp-web.webp",

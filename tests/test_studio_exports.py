@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db
 
 def _entries(export: Export) -> dict[str, PILImage.Image]:
     with export.archive.open("rb") as stored, zipfile.ZipFile(io.BytesIO(stored.read())) as zipped:
-        return {name: PILImage.open(io.BytesIO(zipped.read(name))) for name in zipped.namelist()}
+        return {
+            name: PILImage.open(io.BytesIO(zipped.read(name)))
+            for name in zipped.namelist()
+            if name != studio.MANIFEST_NAME
+        }
 
 
 def test_it_zips_one_render_per_image_named_after_the_image_and_preset(alice, export, queue_redis):

@@ -57,6 +57,13 @@ def test_it_queues_an_image_whose_job_redis_does_not_know(image, queue_redis):
     assert image.job_id in queued_job_ids(queue_redis)
 
 
+def test_it_leaves_an_image_waiting_for_its_members_budget(image, queue_redis):
+    age(image, status=Image.Status.OVER_BUDGET, job_id="ended-when-it-went-over-budget")
+
+    assert sweep() == 0
+    assert Image.objects.get(pk=image.pk).status == Image.Status.OVER_BUDGET
+
+
 def test_it_leaves_an_image_whose_job_is_waiting(image, queue_redis):
     enqueue_processing(image.pk, delay=600)
     image.refresh_from_db()

@@ -2,10 +2,13 @@
 
 import hashlib
 
-from cutouts.models import CreditSnapshot, UploadBatch
+from django.utils import timezone
+
+from cutouts.models import ApiCall, CreditSnapshot, MemberBudget, UploadBatch
 from cutouts.processing.engines import get_engine
 from cutouts.processing.queueing import get_limiter
 from tests.images import product_photo
+from tests.ledger import ledger_row
 from tests.outputs import finish
 from tests.uploading import upload
 
@@ -81,3 +84,22 @@ def test_it_refuses_anything_but_a_list_of_digests(api, alice_client):
         response = alice_client.post(ESTIMATE, body, content_type="application/json")
         assert response.status_code == 400
         assert "hex digests" in response.json()["error"]
+
+
+def test_it_says_how_many_will_wait_for_the_members_budget(api, alice_client, alice):
+    MemberBudget.objects.create(user=alice, monthly_credits=5)
+    ledger_row(user=alice, outcome=ApiCall.Outcome.SUCCESS, at=timezone.now())
+    upload(alice, "waiting.jpg", product_photo(99))  # spends one of the four left first
+    drop = [digest(product_photo(seed)) for seed in range(5)]
+
+    body = estimate(alice_client, *drop).json()
+
+    assert body["over_budget"] == 2
+    assert "2 will wait for budget: your monthly budget has room for 3 more" in body["text"]
+
+
+def test_an_unlimited_member_never_waits_for_budget(api, alice_client):
+    body = estimate(alice_client, digest(product_photo(1))).json()
+
+    assert body["over_budget"] == 0
+    assert "budget" not in body["text"]

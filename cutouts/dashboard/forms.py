@@ -68,3 +68,47 @@ def _in_range(day: date | None) -> date | None:
     if day is not None and not FIRST_DAY <= day <= last:
         raise ValidationError(f"Choose a day from {FIRST_DAY:%d %b %Y} to {last:%d %b %Y}.")
     return day
+
+
+MAX_MONTHLY_CREDITS = 1_000_000
+CREDITS_ERROR = f"Enter a whole number of credits from 0 to {MAX_MONTHLY_CREDITS:,}."
+
+
+def _credits_field(*, label: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=MAX_MONTHLY_CREDITS,
+        error_messages={
+            "invalid": CREDITS_ERROR,
+            "min_value": CREDITS_ERROR,
+            "max_value": CREDITS_ERROR,
+        },
+        widget=forms.NumberInput(attrs={"min": 0, "max": MAX_MONTHLY_CREDITS, "step": 1}),
+    )
+
+
+class TeamBudgetForm(forms.Form):
+    monthly_credits = _credits_field(label="Credits a month for each member")
+
+
+class MemberBudgetForm(forms.Form):
+    MODES = [
+        ("team", "Team default"),
+        ("unlimited", "Unlimited"),
+        ("credits", "Credits a month:"),
+    ]
+    mode = forms.ChoiceField(
+        choices=MODES,
+        error_messages={"invalid_choice": "Choose the team default, unlimited or a number."},
+    )
+    monthly_credits = _credits_field(label="Credits a month")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # A number that did not parse has its own error already.
+        wants_number = cleaned.get("mode") == "credits" and "monthly_credits" not in self.errors
+        if wants_number and cleaned.get("monthly_credits") is None:
+            self.add_error("monthly_credits", "Give the number of credits a month.")
+        return cleaned

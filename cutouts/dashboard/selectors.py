@@ -20,8 +20,8 @@ from rq import Queue, Worker
 from rq.cron import CronScheduler
 from rq.worker import WorkerStatus
 
-from cutouts.models import Alert, ApiCall, CreditSnapshot, Image, ProcessingState
-from cutouts.processing import credits, pausing
+from cutouts.models import Alert, ApiCall, CreditSnapshot, Image, MemberBudget, ProcessingState
+from cutouts.processing import budgets, credits, pausing
 from cutouts.processing.engines import LocalEngine, get_engine
 from cutouts.processing.queueing import QUEUE, RENDER_QUEUE
 
@@ -226,6 +226,7 @@ class ImageCounts:
     queued: int
     processing: int
     waiting_credits: int
+    over_budget: int
     failed: int
     oldest_queued_at: datetime | None
 
@@ -235,6 +236,7 @@ def image_counts() -> ImageCounts:
         Image.Status.QUEUED.value,
         Image.Status.PROCESSING.value,
         Image.Status.WAITING_CREDITS.value,
+        Image.Status.OVER_BUDGET.value,
         Image.Status.FAILED.value,
     ]
     row = Image.objects.filter(status__in=unfinished).aggregate(
@@ -414,3 +416,48 @@ def overview(*, period: Period, now: datetime) -> Overview:
         queue=queue,
         attention=needs_attention(pause=pause, credit=credit, alerts=active_alerts(), queue=queue),
     )
+
+
+@dataclass(frozen=True)
+class MemberBudgetRow:
+    user_id: int
+    username: str
+    use: budgets.BudgetUse
+    mode: str  # as the member's budget form has it: "team", "unlimited" or "credits"
+    over_budget_images: int  # waiting for budget now
+
+    @property
+    def used_percent(self) -> float:
+        """How full the member's month is, for its bar: 0 to 100."""
+        if not self.use.monthly_credits:
+            return 100.0 if self.use.monthly_credits == 0 else 0.0
+        return round(min(100.0, 100 * self.use.used / self.use.monthly_credits), 2)
+
+
+def member_budgets(*, now: datetime) -> list[MemberBudgetRow]:
+    """Each active member's budget and use this month, and their images waiting for budget."""
+    uses = budgets.budgets_of_everyone(now=now)
+    waiting = dict(
+        Image.objects.filter(status=Image.Status.OVER_BUDGET)
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+        .values_list("owner_id", "n")
+    )
+    own = dict(MemberBudget.objects.values_list("user_id", "monthly_credits"))
+    members = get_user_model().objects.filter(pk__in=uses).order_by("username")
+    return [
+        MemberBudgetRow(
+            user_id=member.pk,
+            username=member.get_username(),
+            use=uses[member.pk],
+            mode=_mode(own, member.pk),
+            over_budget_images=waiting.get(member.pk, 0),
+        )
+        for member in members.only("pk", "username")
+    ]
+
+
+def _mode(own: dict[int, int | None], user_id: int) -> str:
+    if user_id not in own:
+        return "team"
+    return "unlimited" if own[user_id] is None else "credits"

@@ -6,6 +6,7 @@ code and cannot be changed or deleted.
 
 from dataclasses import dataclass
 
+from cutouts.lib.marketplace import MarketplaceRules
 from cutouts.lib.render_spec import ColorBackground, Framing, Output, RenderSpec
 
 
@@ -14,6 +15,8 @@ class BuiltinPreset:
     slug: str
     name: str
     spec: RenderSpec
+    # An export with it checks every file against these (cutouts.lib.marketplace).
+    rules: MarketplaceRules | None = None
 
 
 # The preset of the cutout every processed image gets (full size, transparent PNG).
@@ -32,6 +35,14 @@ BUILTIN_PRESETS: dict[str, BuiltinPreset] = {
                 framing=Framing(crop="subject", canvas=(2000, 2000), fill=0.85),
                 output=Output(format="JPEG", quality=90),
             ),
+            MarketplaceRules(
+                marketplace="Amazon",
+                pure_white=True,
+                fill=(0.85, 1.0),
+                min_side=1000,  # zoom needs 1000 px
+                formats=("JPEG", "PNG", "TIFF", "GIF"),
+                clear_of_edges=True,
+            ),
         ),
         BuiltinPreset(
             "shopify-square",
@@ -40,6 +51,14 @@ BUILTIN_PRESETS: dict[str, BuiltinPreset] = {
                 background=ColorBackground(type="color", color="#ffffff"),
                 framing=Framing(crop="subject", canvas=(2048, 2048), fill=0.9),
                 output=Output(format="JPEG", quality=90),
+            ),
+            MarketplaceRules(
+                marketplace="Shopify",
+                pure_white=False,
+                fill=(0.8, 1.0),
+                min_side=800,  # zoom needs 800 px
+                formats=("JPEG", "PNG", "WEBP", "GIF"),
+                clear_of_edges=False,
             ),
         ),
         BuiltinPreset(

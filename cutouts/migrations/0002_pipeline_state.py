@@ -5,35 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cutouts', '0001_initial'),
+        ("cutouts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProcessingState',
+            name="ProcessingState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pause', models.CharField(blank=True, choices=[('', 'Running'), ('invalid_key', 'The API key was refused'), ('no_credit', 'Out of credits'), ('expired', 'Credits expired')], default='', max_length=20)),
-                ('detail', models.CharField(blank=True, max_length=500)),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('checked_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "pause",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Running"),
+                            ("invalid_key", "The API key was refused"),
+                            ("no_credit", "Out of credits"),
+                            ("expired", "Credits expired"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=500)),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                ("checked_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.AddField(
-            model_name='image',
-            name='claimed_at',
+            model_name="image",
+            name="claimed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='image',
-            name='job_id',
+            model_name="image",
+            name="job_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='image',
-            name='preview',
-            field=models.FileField(blank=True, max_length=255, upload_to=cutouts.models.preview_path),
+            model_name="image",
+            name="preview",
+            field=models.FileField(
+                blank=True, max_length=255, upload_to=cutouts.models.preview_path
+            ),
         ),
     ]

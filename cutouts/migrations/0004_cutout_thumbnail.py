@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cutouts', '0003_studio_dashboard_tokens'),
+        ("cutouts", "0003_studio_dashboard_tokens"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='image',
-            name='cutout_thumbnail',
-            field=models.FileField(blank=True, max_length=255, upload_to=cutouts.models.thumbnail_path),
+            model_name="image",
+            name="cutout_thumbnail",
+            field=models.FileField(
+                blank=True, max_length=255, upload_to=cutouts.models.thumbnail_path
+            ),
         ),
     ]

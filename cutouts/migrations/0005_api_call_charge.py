@@ -21,26 +21,39 @@ def charges_of_earlier_calls(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cutouts', '0004_cutout_thumbnail'),
+        ("cutouts", "0004_cutout_thumbnail"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apicall',
-            name='charge',
-            field=models.CharField(choices=[('charged', 'Charged'), ('maybe', 'Maybe charged'), ('free', 'Free')], default='free', max_length=10),
+            model_name="apicall",
+            name="charge",
+            field=models.CharField(
+                choices=[("charged", "Charged"), ("maybe", "Maybe charged"), ("free", "Free")],
+                default="free",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='apicall',
-            name='outcome',
-            field=models.CharField(choices=[('success', 'Success'), ('error', 'Error'), ('cache_hit', 'Cache hit'), ('sent', 'Sent, no answer recorded')], max_length=20),
+            model_name="apicall",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("success", "Success"),
+                    ("error", "Error"),
+                    ("cache_hit", "Cache hit"),
+                    ("sent", "Sent, no answer recorded"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddIndex(
-            model_name='apicall',
-            index=models.Index(fields=['charge', 'created_at'], name='cutouts_api_charge_7638c8_idx'),
+            model_name="apicall",
+            index=models.Index(
+                fields=["charge", "created_at"], name="cutouts_api_charge_7638c8_idx"
+            ),
         ),
         migrations.RunPython(charges_of_earlier_calls, migrations.RunPython.noop),
     ]

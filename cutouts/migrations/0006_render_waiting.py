@@ -5,20 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cutouts', '0005_api_call_charge'),
+        ("cutouts", "0005_api_call_charge"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='render',
-            name='waiting',
+            model_name="render",
+            name="waiting",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='render',
-            index=models.Index(fields=['created_by', 'status'], name='cutouts_ren_created_535d96_idx'),
+            model_name="render",
+            index=models.Index(
+                fields=["created_by", "status"], name="cutouts_ren_created_535d96_idx"
+            ),
         ),
     ]

@@ -5,30 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cutouts', '0006_render_waiting'),
+        ("cutouts", "0006_render_waiting"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='image',
-            name='fair_seq',
+            model_name="image",
+            name="fair_seq",
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='image',
-            name='not_before',
+            model_name="image",
+            name="not_before",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='image',
-            name='urgent',
+            model_name="image",
+            name="urgent",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='image',
-            index=models.Index(fields=['status', '-urgent', 'fair_seq', 'id'], name='image_fair_order'),
+            model_name="image",
+            index=models.Index(
+                fields=["status", "-urgent", "fair_seq", "id"], name="image_fair_order"
+            ),
         ),
     ]

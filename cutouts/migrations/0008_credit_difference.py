@@ -5,25 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cutouts', '0007_fair_order'),
+        ("cutouts", "0007_fair_order"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='creditsnapshot',
-            name='answered_at',
+            model_name="creditsnapshot",
+            name="answered_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='creditsnapshot',
-            name='difference',
+            model_name="creditsnapshot",
+            name="difference",
             field=models.IntegerField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='creditsnapshot',
-            name='taken_at',
+            model_name="creditsnapshot",
+            name="taken_at",
             field=models.DateTimeField(db_index=True, default=django.utils.timezone.now),
         ),
     ]

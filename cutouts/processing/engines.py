@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 import httpx
-from PIL import Image
+from PIL import Image, ImageOps
 
 from cutouts.lib.matting import get_matting
 from cutouts.lib.proxy import check_matte
@@ -51,6 +51,14 @@ class MattingEngine(Protocol):
         """The credits left, or None where calls cost nothing."""
         ...
 
+    def mirrored_matte(self, proxy_jpeg: bytes) -> Image.Image | None:
+        """The matte of the mirrored proxy, mirrored back, where that costs nothing; else None.
+
+        A second opinion for needs-review (cutouts.lib.matte_review): a model
+        that finds another subject in the mirror image was guessing.
+        """
+        ...
+
 
 class ApiEngine:
     endpoint = ALPHA_BASE64
@@ -79,6 +87,9 @@ class ApiEngine:
     def credits(self) -> Credits:
         return self.client.available_credit()
 
+    def mirrored_matte(self, proxy_jpeg: bytes) -> None:
+        return None  # it would cost a second credit
+
 
 class LocalEngine:
     name = "local-u2netp"
@@ -102,6 +113,11 @@ class LocalEngine:
 
     def credits(self) -> None:
         return None
+
+    def mirrored_matte(self, proxy_jpeg: bytes) -> Image.Image:
+        with Image.open(io.BytesIO(proxy_jpeg)) as image:
+            mirrored = ImageOps.mirror(image.convert("RGB"))
+        return ImageOps.mirror(self._matting.predict(mirrored))
 
 
 def get_engine() -> MattingEngine:

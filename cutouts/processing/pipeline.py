@@ -34,13 +34,19 @@ from PIL import Image as PILImage
 from redis.exceptions import LockError
 
 from cutouts.lib import compositor, proxy
+from cutouts.lib.matte_review import review_matte
 from cutouts.lib.presets import BUILTIN_PRESETS, CUTOUT_PRESET
 from cutouts.lib.ratelimit import backoff_delay
 from cutouts.lib.withoutbg.client import Action, CallStats, RateLimited, WithoutbgError
 from cutouts.models import ApiCall, Image, Matte, Render
 from cutouts.processing import pausing, scheduling
 from cutouts.processing.engines import MattingEngine, get_engine
-from cutouts.processing.queueing import enqueue_processing, get_limiter, redis_connection
+from cutouts.processing.queueing import (
+    answer_key,
+    enqueue_processing,
+    get_limiter,
+    redis_connection,
+)
 from cutouts.processing.signals import image_finished
 from cutouts.storage import new_files
 
@@ -66,6 +72,8 @@ class Answer:
 
     png: bytes
     engine: str
+    # The engine's matte of the mirrored proxy, where it was free to ask (needs review).
+    mirrored: PILImage.Image | None = None
 
 
 def image_process(*, image_id: int, ticket: str = "") -> None:
@@ -236,7 +244,7 @@ def _copy_matte_of_same_bytes(image: Image) -> bool:
 
 
 def _answer_key(image: Image) -> str:
-    return f"cutouts:answer:{image.sha256}"
+    return answer_key(image.sha256)
 
 
 def _stored_answer(image: Image) -> Answer | None:
@@ -264,7 +272,7 @@ def _ask_engine(image: Image, engine: MattingEngine, jpeg: bytes) -> Answer | No
     _record_answer(call, result.stats, salvaged_from=result.salvaged_from)
     if engine.metered:
         get_limiter().clear_back_off()
-    return Answer(png=png, engine=engine.name)
+    return Answer(png=png, engine=engine.name, mirrored=engine.mirrored_matte(jpeg))
 
 
 def _keep(key: str, mapping: dict[str, bytes | str]) -> None:
@@ -320,15 +328,26 @@ def _backoff(attempt: int) -> float:
 
 def _save_matte_and_outputs(image: Image, answer: Answer) -> None:
     # The client checked the answer's size and mode when it arrived.
-    _store(image, PILImage.open(io.BytesIO(answer.png)), engine=answer.engine)
+    _store(
+        image, PILImage.open(io.BytesIO(answer.png)), engine=answer.engine, mirrored=answer.mirrored
+    )
     redis_connection().delete(_answer_key(image))
 
 
-def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | None = None) -> None:
+def _store(
+    image: Image,
+    matte: PILImage.Image,
+    *,
+    engine: str,
+    png: bytes | None = None,
+    mirrored: PILImage.Image | None = None,
+) -> None:
     """Save the full-size matte and the default outputs, then mark the image done.
 
-    `png` is the matte's encoding when it is already full size (a copy).
+    `png` is the matte's encoding when it is already full size (a copy);
+    `mirrored` the engine's second opinion, at the matte's size, when it had one.
     """
+    review = review_matte(matte, mirrored=mirrored)
     with image.original.open("rb") as stored:
         original = proxy.open_upright(stored.read())
     matte = matte.convert("L")
@@ -366,6 +385,10 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
             cutout_row.save()
             image.status = Image.Status.DONE
             image.status_reason = ""
+            # A new matte is judged afresh: an earlier review was of another.
+            image.needs_review = review.needs_review
+            image.review_reasons = "\n".join(review.reasons)
+            image.reviewed_by, image.reviewed_at = None, None
             _announce(image.pk, Image.Status.DONE)
             image.save(
                 update_fields=[
@@ -373,6 +396,10 @@ def _store(image: Image, matte: PILImage.Image, *, engine: str, png: bytes | Non
                     "cutout_thumbnail",
                     "status",
                     "status_reason",
+                    "needs_review",
+                    "review_reasons",
+                    "reviewed_by",
+                    "reviewed_at",
                     "updated_at",
                 ]
             )

@@ -86,6 +86,11 @@ def redis_connection() -> Redis:
     return django_rq.get_connection(QUEUE)
 
 
+def answer_key(sha256: str) -> str:
+    """Where a paid API answer for these bytes is kept until its matte is stored."""
+    return f"cutouts:answer:{sha256}"
+
+
 def get_limiter() -> RateLimiter:
     return RateLimiter(
         redis_connection(),

@@ -19,13 +19,14 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 from redis.exceptions import RedisError
 
 from cutouts.models import ApiCall, Image, UploadBatch
-from cutouts.processing import credits, pausing
+from cutouts.processing import budgets, credits, pausing
 from cutouts.processing.engines import get_engine
 from cutouts.processing.queueing import get_limiter
 
@@ -69,19 +70,33 @@ def claim_next() -> Image | None:
 
     Concurrent workers skip each other's locked rows, so two never claim one
     image; a worker killed after claiming leaves a claim the sweeper puts back.
+    An image whose matte costs a call is claimed only within its owner's
+    monthly budget (cutouts.processing.budgets): a spent budget sets the
+    owner's images aside ("over budget"); calls on their way that may spend
+    the rest pass the owner over for this slot.
     """
+    passed_over: set[int] = set()
     while True:
         now = timezone.now()
         with transaction.atomic():
-            pk = (
+            row = (
                 due_images(now)
+                .exclude(owner_id__in=passed_over)
                 .select_for_update(skip_locked=True)
                 .order_by(*FAIR_ORDER)
-                .values_list("pk", flat=True)
+                .values_list("pk", "owner_id", "sha256")
                 .first()
             )
-            if pk is None:
+            if row is None:
                 return None
+            pk, owner_id, sha256 = row
+            verdict, budget = budgets.spend_verdict(owner_id=owner_id, image=(pk, sha256), now=now)
+            if verdict is budgets.Verdict.OVER:
+                budgets.hold_over_budget(owner_id=owner_id, budget=budget, now=now)
+                continue
+            if verdict is budgets.Verdict.IN_FLIGHT:
+                passed_over.add(owner_id)
+                continue
             # Guarded by status too: SQLite has no row locks, and another
             # worker may have been quicker; then the next image is tried.
             claimed = Image.objects.filter(pk=pk, status=Image.Status.QUEUED).update(
@@ -93,13 +108,20 @@ def claim_next() -> Image | None:
 
 @dataclass(frozen=True)
 class Eta:
-    """When a waiting image is expected to be done: seconds from now, or paused (no figure)."""
+    """When a waiting image is expected to be done: seconds from now, or no figure.
+
+    No figure while processing is paused, or while the image waits for its
+    member's monthly budget (over_budget): both last until someone acts.
+    """
 
     seconds: int | None
     paused: bool = False
+    over_budget: bool = False
 
     @property
     def text(self) -> str:
+        if self.over_budget:
+            return "Waiting for budget: done once the monthly budget has room"
         if self.paused:
             return "Paused: done once processing resumes"
         if self.seconds is None:  # the limiter is away: no figure to give
@@ -113,7 +135,12 @@ class Eta:
         return f"Done in about {self.seconds / 3600:.1f} h (by {finish:%H:%M})"
 
 
-WAITING = (Image.Status.QUEUED, Image.Status.PROCESSING, Image.Status.WAITING_CREDITS)
+WAITING = (
+    Image.Status.QUEUED,
+    Image.Status.PROCESSING,
+    Image.Status.WAITING_CREDITS,
+    Image.Status.OVER_BUDGET,
+)
 
 
 class Line:
@@ -159,6 +186,8 @@ class Line:
         """When `image` is expected to be done; None when it is not waiting."""
         if image.status not in WAITING:
             return None
+        if image.status == Image.Status.OVER_BUDGET:
+            return Eta(seconds=None, over_budget=True)
         if image.status == Image.Status.WAITING_CREDITS or self.paused:
             return Eta(seconds=None, paused=True)
         place = self._place.get(image.pk)
@@ -196,6 +225,7 @@ class UploadEstimate:
     repeats: int  # already processed, waiting, or twice in the drop: free
     credit: int | None  # the team's balance, when known
     eta: Eta
+    over_budget: int = 0  # of `charged`, past what the member's monthly budget has left
 
     @property
     def text(self) -> str:
@@ -210,6 +240,11 @@ class UploadEstimate:
                 )
             else:
                 parts.append(f"the team has {self.credit} credits left")
+        if self.over_budget:
+            parts.append(
+                f"{self.over_budget} will wait for budget: your monthly budget has room "
+                f"for {self.charged - self.over_budget} more"
+            )
         if self.eta.paused:
             parts.append("processing is paused, so they will wait until it resumes")
         elif self.eta.text:
@@ -217,8 +252,10 @@ class UploadEstimate:
         return "; ".join(parts) + "."
 
 
-def upload_estimate(*, sha256s: list[str], batch: UploadBatch | None = None) -> UploadEstimate:
-    """The cost and expected finish of uploading files with these SHA-256 digests now.
+def upload_estimate(
+    *, sha256s: list[str], owner: AbstractBaseUser, batch: UploadBatch | None = None
+) -> UploadEstimate:
+    """The cost and expected finish of `owner` uploading files with these SHA-256 digests now.
 
     Images of `batch`, the drop being uploaded, do not count as already there.
     """
@@ -232,13 +269,31 @@ def upload_estimate(*, sha256s: list[str], batch: UploadBatch | None = None) -> 
     engine = get_engine()
     charged = len(unique - seen) if engine.metered else 0
     left = credits.balance(engine=engine.name) if engine.metered else None
+    over_budget = _past_budget(owner=owner, charged=charged, batch=batch)
     return UploadEstimate(
         files=len(sha256s),
         charged=charged,
         repeats=len(sha256s) - charged,
         credit=left.credit if left else None,
-        eta=Line().eta_of_more(charged),
+        eta=Line().eta_of_more(charged - over_budget),
+        over_budget=over_budget,
     )
+
+
+def _past_budget(*, owner: AbstractBaseUser, charged: int, batch: UploadBatch | None) -> int:
+    """How many of `charged` new calls the owner's budget has no room for.
+
+    Their images already waiting for a call spend what is left first.
+    """
+    left = budgets.budget_use(user=owner).left
+    if left is None or charged == 0:
+        return 0
+    ahead = Image.objects.filter(
+        owner=owner, status__in=[Image.Status.QUEUED, Image.Status.PROCESSING]
+    )
+    if batch is not None:
+        ahead = ahead.exclude(batch=batch)
+    return min(charged, max(0, charged - max(0, left - ahead.count())))
 
 
 def attach_etas(images: Iterable[Image], line: Line | None = None) -> None:
@@ -255,6 +310,8 @@ def batch_eta(batch_id: int, line: Line | None = None) -> Eta | None:
         return None
     line = line or Line()
     known = [line.eta(image) for image in waiting]
+    if any(eta.over_budget for eta in known if eta):
+        return Eta(seconds=None, over_budget=True)
     if any(eta.paused for eta in known if eta):
         return Eta(seconds=None, paused=True)
     if any(eta is None or eta.seconds is None for eta in known):

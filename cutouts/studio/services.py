@@ -6,13 +6,15 @@ this module decides what to render, queues it, stores the result and zips
 exports. The jobs in cutouts.jobs load ids and call render_run / export_zip.
 """
 
+import csv
+import io
 import logging
 import shutil
 import signal
 import tempfile
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -32,6 +34,7 @@ from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
 
 from cutouts.lib import compositor, proxy
+from cutouts.lib.marketplace import check_file
 from cutouts.lib.presets import BUILTIN_PRESETS
 from cutouts.lib.render_spec import RenderSpec, SpecError, parse_spec
 from cutouts.models import Backdrop, Export, Image, Matte, Preset, Render
@@ -306,7 +309,8 @@ def _render(render: Render) -> None:
         rendered = compositor.render(original, matte, spec, backdrop=backdrop, limits=limits)
     except SpecError as error:
         raise _RenderFailed(str(error)) from error
-    # The time-out bounds the compositing, which is done: a stop from here on
+    checks = _marketplace_checks(render, rendered)
+    # The time-out bounds the compositing and checks, which are done: a stop from here on
     # could land between the row's update and the end of this function, and
     # leave a render marked done whose file was deleted.
     signal.alarm(0)
@@ -316,6 +320,7 @@ def _render(render: Render) -> None:
         stored_as = storage.save(stored_as, ContentFile(rendered.data))
         finished = Render.objects.filter(pk=render.pk, status=Render.Status.QUEUED).update(
             status=Render.Status.DONE,
+            checks=checks,
             error="",
             file=stored_as,
             format=rendered.format,
@@ -334,6 +339,15 @@ def _render(render: Render) -> None:
         storage.delete(stored_as)
         return
     _announce(render.pk, Render.Status.DONE)
+
+
+def _marketplace_checks(render: Render, rendered: compositor.Rendered) -> list[dict[str, Any]]:
+    """An export render's checks against its preset's marketplace rules; [] when it has none."""
+    preset = BUILTIN_PRESETS.get(render.preset)
+    if render.export_id is None or preset is None or preset.rules is None:
+        return []
+    checks = check_file(rendered.data, file_format=rendered.format, rules=preset.rules)
+    return [asdict(check) for check in checks]
 
 
 def _backdrop_picture(spec: RenderSpec, user_id: int | None) -> PILImage.Image | None:
@@ -456,6 +470,45 @@ def export_progress(export: Export) -> ExportProgress:
     return ExportProgress(total=export.total, done=counts["done"], failed=counts["failed"])
 
 
+@dataclass(frozen=True)
+class CheckedFile:
+    render: Render
+
+    @property
+    def passed(self) -> bool:
+        return all(check["passed"] for check in self.render.checks)
+
+
+@dataclass(frozen=True)
+class ExportChecks:
+    """An export's files against its preset's marketplace rules, failing ones first."""
+
+    marketplace: str
+    files: list[CheckedFile]
+
+    @property
+    def passed(self) -> int:
+        return sum(checked.passed for checked in self.files)
+
+    @property
+    def failed(self) -> int:
+        return len(self.files) - self.passed
+
+
+def export_checks(export: Export) -> ExportChecks | None:
+    """None when the export's preset has no marketplace rules."""
+    preset = BUILTIN_PRESETS.get(export.preset)
+    if preset is None or preset.rules is None:
+        return None
+    renders = export.renders.filter(status=Render.Status.DONE).select_related("image")
+    files = [CheckedFile(render) for render in renders.order_by("pk")]
+    # Failing files first, each group in upload order (the sort is stable).
+    return ExportChecks(
+        marketplace=preset.rules.marketplace,
+        files=sorted(files, key=lambda checked: checked.passed),
+    )
+
+
 def _export_advance(export_id: int) -> None:
     # Every render checks after it has settled, so the last one to settle
     # always sees none left queued or waiting; two may both see it, and
@@ -506,6 +559,9 @@ def _archive(export: Export, renders: QuerySet[Render]) -> None:
 
 def _write_zip(spool: Any, renders: Iterable[Render], *, preset: str) -> None:
     taken: set[str] = set()
+    manifest = io.StringIO()
+    rows = csv.writer(manifest)
+    rows.writerow(MANIFEST_COLUMNS)
     # Images are compressed already: storing them is as small, and much faster.
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
         for render in renders:
@@ -513,6 +569,27 @@ def _write_zip(spool: Any, renders: Iterable[Render], *, preset: str) -> None:
             name = _unique_name(f"{render.image.stem}-{preset}", EXTENSIONS[render.format], taken)
             with render.file.open("rb") as stored, archive.open(name, "w") as entry:
                 shutil.copyfileobj(stored, entry)
+            rows.writerow(_manifest_row(name, render))
+        archive.writestr(MANIFEST_NAME, manifest.getvalue())
+
+
+def _manifest_row(name: str, render: Render) -> list[str | int]:
+    failed = [check["name"] for check in render.checks if not check["passed"]]
+    result = ("fail" if failed else "pass") if render.checks else "not checked"
+    warnings = []
+    if render.image.needs_review:
+        warnings.append("needs review: " + "; ".join(render.image.review_reasons.splitlines()))
+    return [
+        name,
+        render.image.original_name,
+        render.image_id,
+        render.width,
+        render.height,
+        render.format,
+        result,
+        "; ".join(failed),
+        " | ".join(warnings),
+    ]
 
 
 def _unique_name(stem: str, extension: str, taken: set[str]) -> str:
@@ -523,6 +600,20 @@ def _unique_name(stem: str, extension: str, taken: set[str]) -> str:
         name = f"{stem}-{number}{extension}"
     taken.add(name.casefold())
     return name
+
+
+MANIFEST_NAME = "manifest.csv"
+MANIFEST_COLUMNS = [
+    "file",
+    "source_image",
+    "image_id",
+    "width",
+    "height",
+    "format",
+    "checks",
+    "failed_checks",
+    "warnings",
+]
 
 
 def export_file_name(export: Export) -> str:

@@ -192,6 +192,22 @@ def export_start(request: HttpRequest) -> HttpResponse:
     if not images.exists():
         # Other members' images and batches are private: as if they did not exist.
         raise Http404("No such images.")
+    flagged = images.filter(needs_review=True, status=Image.Status.DONE)
+    review = request.POST.get("review", "")
+    if review == "leave-out":
+        images = images.exclude(pk__in=flagged.values("pk"))
+        if not images.exists():
+            messages.error(request, "Every image chosen needs review: there is nothing to export.")
+            return redirect(back)
+    elif review != "include" and flagged.exists():
+        # Asked first: a doubtful cutout should not reach a marketplace unseen.
+        resend = [
+            (name, value)
+            for name in ("batch", "images", "preset")
+            for value in request.POST.getlist(name)
+        ]
+        context = {"flagged": flagged, "back": back, "resend": resend}
+        return render(request, "cutouts/export_review.html", context)
     try:
         created = studio.export_create(
             user=request.user, images=images, preset=request.POST.get("preset", "")
@@ -215,6 +231,7 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "export": export,
         "progress": studio.export_progress(export),
         "failed": failed.order_by("pk"),
+        "checks": studio.export_checks(export),
     }
     return render(request, "cutouts/export_detail.html", context)
 

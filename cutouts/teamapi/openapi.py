@@ -42,7 +42,7 @@ def _binary(description: str, media_type: str = "application/octet-stream") -> d
 _ERROR_MEANINGS = {
     400: "Invalid JSON, a missing field or a malformed body.",
     401: f"Missing, unknown or revoked token (`{contract.INVALID_KEY}`).",
-    402: "The team is out of credit.",
+    402: "The team is out of credit, or your monthly budget is spent (the detail says which).",
     403: "The team's credits have expired.",
     404: "Not found, or not one of your images.",
     409: "The Idempotency-Key was sent before with another file, preset or webhook_url.",

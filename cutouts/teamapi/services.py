@@ -220,6 +220,12 @@ def _wait_until_processed(image: Image) -> None:
             return
         if image.status == Image.Status.FAILED:
             raise ApiError(502, f"Processing failed: {image.status_reason}")
+        if image.status == Image.Status.OVER_BUDGET:
+            # Also until an admin acts (or the month ends): answer now. The
+            # vendor's own 402 is for the team's credit, so the detail says which.
+            raise ApiError(
+                402, f"{image.status_reason} The image is in your library and will finish there."
+            )
         if image.status == Image.Status.WAITING_CREDITS:
             # Waiting lasts until an admin acts: answer now, as the vendor would.
             state = processing_pause_state()

@@ -35,7 +35,7 @@
   function batchUnfinished() {
     if (!progress) return false;
     const count = (name) => Number(progress.querySelector(`[data-count="${name}"]`).textContent);
-    return count("in_progress") + count("waiting_credits") > 0;
+    return count("in_progress") + count("waiting_credits") + count("over_budget") > 0;
   }
 
   function schedule() {
@@ -74,8 +74,16 @@
     if (items.length && items[0].dataset.status !== image.status) {
       moveCount(items[0].dataset.status, image.status);
     }
+    if (items.length && (items[0].dataset.needsReview === "true") !== image.needs_review) {
+      addToCount("needs_review", image.needs_review ? 1 : -1);
+    }
     for (const item of items) {
       item.dataset.status = image.status;
+      item.dataset.needsReview = String(image.needs_review);
+      for (const flag of item.querySelectorAll("[data-live-review]")) {
+        flag.hidden = !image.needs_review;
+        flag.title = image.review_reasons;
+      }
       const badge = item.querySelector(".badge");
       if (badge) {
         badge.className = `badge ${image.status}`;
@@ -106,15 +114,18 @@
   }
 
   function moveCount(from, to) {
-    for (const [status, change] of [[from, -1], [to, 1]]) {
-      const count = document.querySelector(`[data-status-count="${status}"]`);
-      if (count) count.textContent = String(Math.max(0, Number(count.textContent) + change));
-    }
+    addToCount(from, -1);
+    addToCount(to, 1);
+  }
+
+  function addToCount(tab, change) {
+    const count = document.querySelector(`[data-status-count="${tab}"]`);
+    if (count) count.textContent = String(Math.max(0, Number(count.textContent) + change));
   }
 
   function showBatch(batch) {
     const finished = batch.done + batch.failed;
-    for (const name of ["done", "failed", "waiting_credits", "in_progress", "total"]) {
+    for (const name of ["done", "failed", "waiting_credits", "over_budget", "in_progress", "total", "needs_review"]) {
       progress.querySelector(`[data-count="${name}"]`).textContent = batch[name];
       const part = progress.querySelector(`[data-part="${name}"]`);
       if (part) part.style.width = batch.total ? `${(100 * batch[name]) / batch.total}%` : "0";
@@ -125,6 +136,7 @@
       eta.textContent = batch.eta;
       eta.hidden = !batch.eta;
     }
+    progress.querySelector("[data-batch-review]").hidden = batch.needs_review === 0;
     for (const form of document.querySelectorAll("[data-batch-failed-only]")) {
       form.hidden = batch.failed === 0;
     }

@@ -12,6 +12,7 @@ from cutouts.library.views.upload import upload_widget_context
 from cutouts.models import Image
 from cutouts.processing import scheduling
 from cutouts.selectors import (
+    NEEDS_REVIEW,
     image_page_for_user,
     library_images,
     library_status_counts,
@@ -32,15 +33,19 @@ class StatusTab:
 @require_safe
 def library(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    if status not in Image.Status.values:
+    if status not in (*Image.Status.values, NEEDS_REVIEW):
         status = ""
-    images = library_images(user=request.user, status=status or None)
+    reviewing = status == NEEDS_REVIEW
+    images = library_images(
+        user=request.user, status=None if reviewing else status or None, needs_review=reviewing
+    )
     page = Paginator(images, settings.LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
     scheduling.attach_etas(page.object_list)
     counts = library_status_counts(user=request.user)
     tabs = [StatusTab("", "All", sum(counts.values()))] + [
         StatusTab(value, label, counts[value]) for value, label in Image.Status.choices
     ]
+    tabs.append(StatusTab(NEEDS_REVIEW, "Needs review", counts[NEEDS_REVIEW]))
     context = {
         "page": page,
         "tabs": tabs,

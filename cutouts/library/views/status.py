@@ -48,6 +48,8 @@ def _image_status(image: Image) -> dict[str, object]:
         "status": image.status,
         "label": image.get_status_display(),
         "reason": image.status_reason,
+        "needs_review": image.needs_review,
+        "review_reasons": image.review_reasons,
         "eta": image.eta.text if image.eta else "",
         "thumbnail_url": reverse("image_thumbnail", args=[image.pk]) if image.thumbnail else None,
         "preview_url": None,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cutouts.lib.inputs import InputError, parse_id, parse_json
 from cutouts.models import Image, UploadBatch
-from cutouts.processing import scheduling
+from cutouts.processing import budgets, scheduling
 from cutouts.processing.middleware import upload_body_limit
 from cutouts.processing.uploads import (
     ACCEPTED_LIST,
@@ -52,7 +52,8 @@ def upload_widget_context() -> dict[str, object]:
 @require_http_methods(["GET", "HEAD", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "cutouts/upload.html", upload_widget_context())
+        budget = budgets.budget_use(user=request.user)
+        return render(request, "cutouts/upload.html", {**upload_widget_context(), "budget": budget})
     files = request.FILES.getlist("files")
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
         return _upload_one_for_script(request, files)
@@ -126,13 +127,14 @@ def upload_estimate(request: HttpRequest) -> JsonResponse:
         )
     # The drop's own batch, as far as it is uploaded already, is not a repeat.
     batch = batch_for_user(user=request.user, pk=batch_id) if batch_id else None
-    estimate = scheduling.upload_estimate(sha256s=digests, batch=batch)
+    estimate = scheduling.upload_estimate(sha256s=digests, owner=request.user, batch=batch)
     return JsonResponse(
         {
             "files": estimate.files,
             "charged": estimate.charged,
             "repeats": estimate.repeats,
             "credit": estimate.credit,
+            "over_budget": estimate.over_budget,
             "eta_seconds": estimate.eta.seconds,
             "text": estimate.text,
         }
