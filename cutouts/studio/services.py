@@ -165,12 +165,20 @@ def preset_delete(*, slug: str) -> bool:
 
 
 def render_create(
-    *, image: Image, spec_or_preset: str | RenderSpec | dict[str, Any], user: AbstractBaseUser
+    *,
+    image: Image,
+    spec_or_preset: str | RenderSpec | dict[str, Any],
+    user: AbstractBaseUser,
+    limit_in_flight: bool = True,
 ) -> Render:
     """Queue a full-size render of `image`: a preset's slug, or a spec (typed, or its JSON).
 
     Raises StudioError or SpecError, with a message for the member, before
-    anything is stored.
+    anything is stored. `limit_in_flight=False` skips the member's limit of
+    renders on the queue: for the preset render of an image sent through the
+    asynchronous API, which come one per image, at the pace images are
+    processed, so cannot flood the queue, and must not fail because the
+    member is busy in the studio.
     """
     if not Matte.objects.filter(image=image).exists():
         raise StudioError("This image is not processed yet: the studio needs its cutout.")
@@ -178,8 +186,9 @@ def render_create(
     compositor.check_cost(spec, render_limits(), size=(image.width, image.height))
     _check_backdrop(spec, user)
     with transaction.atomic():
-        _lock_member(user.pk)
-        _check_in_flight(user.pk)
+        if limit_in_flight:
+            _lock_member(user.pk)
+            _check_in_flight(user.pk)
         render = Render.objects.create(
             image=image,
             created_by=user,

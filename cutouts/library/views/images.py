@@ -16,6 +16,7 @@ from cutouts.selectors import (
     image_page_for_user,
     library_images,
     library_status_counts,
+    own_webhook_events,
 )
 
 # Every accepted format but TIFF, which only Safari can show.
@@ -59,5 +60,10 @@ def library(request: HttpRequest) -> HttpResponse:
 def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
     image = image_page_for_user(user=request.user, pk=pk)
     scheduling.attach_etas([image])
-    context = {"image": image, "shows_original": image.format in BROWSER_FORMATS}
+    context = {
+        "image": image,
+        "shows_original": image.format in BROWSER_FORMATS,
+        # The viewer's own only: an admin looking at a member's image sees not their webhooks.
+        "webhook_events": own_webhook_events(user=request.user, image=image),
+    }
     return render(request, "cutouts/image_detail.html", context)
