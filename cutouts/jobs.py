@@ -9,6 +9,7 @@ from django.conf import settings
 
 from cutouts.processing import credits, pausing, pipeline, queueing, releasing, sweeper
 from cutouts.studio import services as studio
+from cutouts.teamapi import webhook_deliveries, webhook_events
 
 
 def process_image(image_id: int, slot: float | None = None, ticket: str = "") -> None:
@@ -36,6 +37,18 @@ def release_over_budget() -> int:
 
 def sweep_studio() -> int:
     return studio.sweep()
+
+
+def deliver_webhook(event_id: int) -> None:
+    webhook_deliveries.webhook_deliver(event_id=event_id)
+
+
+def resend_webhook(event_id: int) -> None:
+    webhook_deliveries.webhook_deliver_manual(event_id=event_id)
+
+
+def sweep_webhooks() -> int:
+    return webhook_events.events_sweep() + webhook_deliveries.deliveries_sweep()
 
 
 def check_pause() -> bool:

@@ -25,6 +25,7 @@ from cutouts.models import (
     ProcessingState,
     Render,
     UploadBatch,
+    WebhookEvent,
 )
 
 # The library's filter of cutouts flagged for a look, beside the status filters.
@@ -286,6 +287,31 @@ def token_for_user(*, user: AbstractBaseUser, pk: int) -> ApiToken:
 def own_token(*, user: AbstractBaseUser, pk: int) -> ApiToken:
     """One of the user's own live tokens, admins too: its secrets are for its member only."""
     return get_object_or_404(ApiToken, user=user, pk=pk, revoked_at=None)
+
+
+def own_webhook_events(
+    *, user: AbstractBaseUser, image: Image | None = None
+) -> QuerySet[WebhookEvent]:
+    """Webhook events of the user's own API submissions, newest first, with their attempts.
+
+    Admins too see only their own: the events show what the member's scripts
+    were told, with their receivers' answers.
+    """
+    events = WebhookEvent.objects.filter(submission__user=user)
+    if image is not None:
+        events = events.filter(submission__image=image)
+    return (
+        events.select_related("submission__image")
+        .prefetch_related("tries")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def own_webhook_event(*, user: AbstractBaseUser, pk: int) -> WebhookEvent:
+    """One of the user's own webhook events; 404 for anyone else's, admins' included."""
+    return get_object_or_404(
+        WebhookEvent.objects.select_related("submission__token"), submission__user=user, pk=pk
+    )
 
 
 def processing_pause_state() -> ProcessingState | None:

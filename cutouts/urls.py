@@ -11,6 +11,7 @@ from cutouts.library.views import status as status_views
 from cutouts.library.views import upload as upload_views
 from cutouts.studio import views as studio_views
 from cutouts.teamapi.views import tokens as token_views
+from cutouts.teamapi.views import webhooks as webhook_views
 
 accounts_patterns = [
     # Ours come first so they override Django's "login" and "password_reset".
@@ -32,6 +33,12 @@ accounts_patterns = [
         "tokens/<int:pk>/webhook-secret/",
         token_views.token_webhook_secret,
         name="token_webhook_secret",
+    ),
+    path("webhooks/", webhook_views.webhook_list, name="webhook_list"),
+    path(
+        "webhooks/<int:pk>/send-again/",
+        webhook_views.webhook_send_again,
+        name="webhook_send_again",
     ),
 ]
 

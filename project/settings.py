@@ -122,6 +122,7 @@ REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
     "renders": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
+    "webhooks": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
 }
 # Enqueue at once: the code decides when (uploads queue their job on commit
 # themselves, and must see a Redis failure where they can handle it). Workers

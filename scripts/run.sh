@@ -57,6 +57,10 @@ for _ in $(seq "${RENDER_WORKERS:-1}"); do
   "$BIN/python" manage.py rqworker renders &
   pids+=($!)
 done
+# Webhook deliveries on their own worker: a slow receiver holds back nothing else.
+"$BIN/python" manage.py rqworker webhooks --with-scheduler \
+  --worker-class cutouts.processing.queueing.DeliveryWorker &
+pids+=($!)
 "$BIN/python" manage.py rqcron cutouts.cron &
 pids+=($!)
 

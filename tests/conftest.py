@@ -72,4 +72,4 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-pytest_plugins = ["tests.sandbox_fixtures", "tests.worker_fixtures"]
+pytest_plugins = ["tests.sandbox_fixtures", "tests.worker_fixtures", "tests.webhook_receiver"]

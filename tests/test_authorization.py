@@ -21,7 +21,16 @@ from django.utils.http import urlsafe_base64_encode
 
 from cutouts import urls as app_urls
 from cutouts.accounts.services import invite_create
-from cutouts.models import Backdrop, Export, Image, Preset, Render, UploadBatch
+from cutouts.models import (
+    ApiSubmission,
+    Backdrop,
+    Export,
+    Image,
+    Preset,
+    Render,
+    UploadBatch,
+    WebhookEvent,
+)
 from cutouts.processing.pipeline import image_process
 from cutouts.processing.uploads import image_upload
 from cutouts.studio.touchup import touchup_save
@@ -45,6 +54,7 @@ class World:
     invite_id: int
     invite_token: str
     token_id: int
+    webhook_event_id: int
     reset_uid: str
     reset_token: str
     version_id: int
@@ -96,6 +106,13 @@ RULES: dict[str, Rule] = {
     # A token's secrets are its member's alone: admins may revoke it, not read them.
     "token_webhook_secret": Rule(
         (LOGIN, 200, 404, 404), method="post", kwargs=lambda world: {"pk": world.token_id}
+    ),
+    # Webhook deliveries: everyone sees and sends again only their own, admins too.
+    "webhook_list": Rule(PRIVATE_PAGE),
+    "webhook_send_again": Rule(
+        (LOGIN, ANY_OK, 404, 404),
+        method="post",
+        kwargs=lambda world: {"pk": world.webhook_event_id},
     ),
     "invite_revoke": Rule(
         STAFF_ACTION, method="post", kwargs=lambda world: {"invite_id": world.invite_id}
@@ -242,6 +259,12 @@ def world(alice, admin_user, settings, queue_redis) -> World:
     preset = Preset.objects.create(name="Team", slug="team", spec={}, created_by=admin_user)
     invite, token = invite_create(created_by=admin_user)
     alices_token, _ = token_create(user=alice, name="script")
+    submission = ApiSubmission.objects.create(
+        image=image, user=alice, token=alices_token, webhook_url="https://hooks.example.com/"
+    )
+    event = WebhookEvent.objects.create(
+        submission=submission, kind="image.done", url=submission.webhook_url, payload="{}"
+    )
     return World(
         image=image,
         batch=batch,
@@ -252,6 +275,7 @@ def world(alice, admin_user, settings, queue_redis) -> World:
         invite_id=invite.pk,
         invite_token=token,
         token_id=alices_token.pk,
+        webhook_event_id=event.pk,
         reset_uid=urlsafe_base64_encode(force_bytes(alice.pk)),
         reset_token=default_token_generator.make_token(alice),
         version_id=image.matte_versions.get(number=1).pk,

@@ -4,7 +4,7 @@ import django_rq
 from rq import Worker
 
 from cutouts.models import Image, Render
-from cutouts.processing.queueing import QUEUES
+from cutouts.processing.queueing import QUEUE, RENDER_QUEUE
 from cutouts.studio import services as studio
 from tests.images import product_photo
 from tests.studio_images import SLOW_SPEC, processed
@@ -21,7 +21,9 @@ def test_an_upload_is_processed_while_long_renders_run(workers, alice, settings)
     workers.start(1, cron=False)
     workers.start(1, cron=False, queues=["renders"])
     wait_until(
-        lambda: all(Worker.count(queue=django_rq.get_queue(name)) for name in QUEUES),
+        lambda: all(
+            Worker.count(queue=django_rq.get_queue(name)) for name in (QUEUE, RENDER_QUEUE)
+        ),
         timeout=60,
         message=f"a worker for each queue\n{workers.logs()[-3000:]}",
     )

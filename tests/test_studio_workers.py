@@ -30,6 +30,7 @@ def test_real_workers_render_and_zip_an_export(workers, alice):
         zipfile.ZipFile(io.BytesIO(stored.read())) as zipped_file,
     ):
         assert sorted(zipped_file.namelist()) == [
-            f"{image.stem}-amazon-main.jpg" for image in images
+            "manifest.csv",
+            *[f"{image.stem}-amazon-main.jpg" for image in images],
         ]
     assert not ApiCall.objects.exists()

@@ -84,10 +84,17 @@ class Workers:
         self.processes: list[subprocess.Popen] = []
 
     def start(
-        self, count: int = 1, *, cron: bool = True, queues: Iterable[str] = (QUEUE,)
+        self,
+        count: int = 1,
+        *,
+        cron: bool = True,
+        queues: Iterable[str] = (QUEUE,),
+        worker_class: str = "",
     ) -> list[subprocess.Popen]:
         """`count` workers serving `queues` (processing only, unless told), and the cron."""
         command = ["rqworker", *queues, "--with-scheduler"]
+        if worker_class:
+            command += ["--worker-class", worker_class]
         started = [self._spawn(command) for _ in range(count)]
         if cron:
             started.append(self._spawn(["rqcron", "cutouts.cron"]))

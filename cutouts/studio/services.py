@@ -166,15 +166,25 @@ def preset_delete(*, slug: str) -> bool:
 
 
 def render_create(
-    *, image: Image, spec_or_preset: str | RenderSpec | dict[str, Any], user: AbstractBaseUser
+    *,
+    image: Image,
+    spec_or_preset: str | RenderSpec | dict[str, Any],
+    user: AbstractBaseUser,
+    limit_in_flight: bool = True,
 ) -> Render:
     """Queue a full-size render of `image`: a preset's slug, or a spec (typed, or its JSON).
 
     Raises StudioError or SpecError, with a message for the member, before
-    anything is stored.
+    anything is stored. `limit_in_flight=False` skips the member's limit of
+    renders on the queue: for the preset render of an image sent through the
+    asynchronous API, which come one per image, at the pace images are
+    processed, so cannot flood the queue, and must not fail because the
+    member is busy in the studio.
     """
     slug, spec = _resolve(spec_or_preset)
-    return _render_queue(image=image, slug=slug, spec=spec, user=user)
+    return _render_queue(
+        image=image, slug=slug, spec=spec, user=user, limit_in_flight=limit_in_flight
+    )
 
 
 def render_again(*, render: Render, user: AbstractBaseUser) -> Render:
@@ -188,15 +198,23 @@ def render_again(*, render: Render, user: AbstractBaseUser) -> Render:
     )
 
 
-def _render_queue(*, image: Image, slug: str, spec: RenderSpec, user: AbstractBaseUser) -> Render:
+def _render_queue(
+    *,
+    image: Image,
+    slug: str,
+    spec: RenderSpec,
+    user: AbstractBaseUser,
+    limit_in_flight: bool = True,
+) -> Render:
     matte = Matte.objects.filter(image=image).first()
     if matte is None:
         raise StudioError("This image is not processed yet: the studio needs its cutout.")
     compositor.check_cost(spec, render_limits(), size=(image.width, image.height))
     _check_backdrop(spec, user)
     with transaction.atomic():
-        _lock_member(user.pk)
-        _check_in_flight(user.pk)
+        if limit_in_flight:
+            _lock_member(user.pk)
+            _check_in_flight(user.pk)
         render = Render.objects.create(
             image=image,
             created_by=user,

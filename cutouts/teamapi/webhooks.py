@@ -1,7 +1,8 @@
 """Webhooks of the asynchronous API: which URLs may receive them.
 
 The address rules themselves are Django-free, in cutouts.lib.safe_urls; this
-module gives them the settings.
+module gives them the settings. Events are made in webhook_events and sent in
+webhook_deliveries.
 """
 
 from django.conf import settings

@@ -23,17 +23,36 @@ def test_the_library_badge_turns_done_without_a_reload(page, sign_in, alice, que
     sign_in(alice)
     page.goto("/")
     card = page.locator(f'.image-card[data-image-id="{image.pk}"]')
-    expect(card.locator(".badge")).to_have_text("Queued")
+    expect(card.locator(".badge").first).to_have_text("Queued")
     expect(card.locator("[data-live-reason]")).to_have_text("Waiting to be processed.")
     loads = _reloads(page)
 
     Image.objects.filter(pk=image.pk).update(status=Image.Status.DONE, status_reason="")
 
-    expect(card.locator(".badge")).to_have_text("Done")
-    expect(card.locator(".badge")).to_have_class("badge done")
+    expect(card.locator(".badge").first).to_have_text("Done")
+    expect(card.locator(".badge").first).to_have_class("badge done")
     expect(card.locator("[data-live-reason]")).to_be_hidden()
     expect(page.locator('[data-status-count="done"]')).to_have_text("1")
     expect(page.locator('[data-status-count="queued"]')).to_have_text("0")
+    assert loads == []
+
+
+def test_a_cutout_that_needs_a_look_is_flagged_without_a_reload(page, sign_in, alice, queue_redis):
+    image = upload(alice, "fog.jpg")
+    sign_in(alice)
+    page.goto("/")
+    card = page.locator(f'.image-card[data-image-id="{image.pk}"]')
+    flag = card.locator("[data-live-review]")
+    expect(flag).to_be_hidden()
+    loads = _reloads(page)
+
+    Image.objects.filter(pk=image.pk).update(
+        status=Image.Status.DONE, needs_review=True, review_reasons="Almost no subject."
+    )
+
+    expect(flag).to_be_visible()
+    expect(flag).to_have_attribute("title", "Almost no subject.")
+    expect(page.locator('[data-status-count="needs_review"]')).to_have_text("1")
     assert loads == []
 
 

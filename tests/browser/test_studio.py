@@ -140,7 +140,7 @@ def test_a_member_styles_saves_downloads_and_exports_a_batch_without_the_api(
         download_link.click()
     with zipfile.ZipFile(started.value.path()) as zipped:
         names = sorted(zipped.namelist())
-    assert names == [f"photo-{number:02}-shopify-square.jpg" for number in range(20)]
+    assert names == ["manifest.csv"] + [f"photo-{n:02}-shopify-square.jpg" for n in range(20)]
     assert started.value.suggested_filename.startswith("cutouts-shopify-square-")
 
     assert ApiCall.objects.count() == ledger

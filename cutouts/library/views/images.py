@@ -19,6 +19,7 @@ from cutouts.selectors import (
     library_status_counts,
     matte_of,
     matte_versions_of,
+    own_webhook_events,
 )
 
 # Every accepted format but TIFF, which only Safari can show.
@@ -69,5 +70,7 @@ def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "matte": matte,
         "versions": matte_versions_of(image) if matte else [],
         "display_width": display_size(matte.width, matte.height)[0] if matte else 0,
+        # The viewer's own only: an admin looking at a member's image sees not their webhooks.
+        "webhook_events": own_webhook_events(user=request.user, image=image),
     }
     return render(request, "cutouts/image_detail.html", context)
