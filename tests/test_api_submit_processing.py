@@ -17,7 +17,8 @@ def test_images_sent_and_sent_again_are_processed_and_charged_once(
     # The test polls faster than a script should: no per-token limit here.
     settings.API_TOKEN_RATE_LIMIT_PER_MINUTE = settings.API_MEMBER_RATE_LIMIT_PER_MINUTE = 0
     api = client_for(alice)
-    photos = {f"sku-{n}": product_photo(n, (240, 180)) for n in range(3)}
+    # Large enough for amazon-main's 2000 px frame without enlarging past the limit.
+    photos = {f"sku-{n}": product_photo(n, (640, 480)) for n in range(3)}
 
     def send(key: str):
         return api.client.post(
