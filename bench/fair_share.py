@@ -40,7 +40,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -58,6 +57,7 @@ import numpy as np
 import redis
 from PIL import Image as PILImage
 
+from bench.harness import await_web, free_port, percentile
 from bench.limits import busiest_minute, pace_share, sandbox_address
 
 LIMIT = 20
@@ -323,9 +323,9 @@ def eta_error(uploads: list[dict], report: dict[str, list[dict]]) -> list[Figure
         absent = all(upload["eta"] == "absent" for upload in uploads)
         text = "ETA n/a" + (" (no eta_seconds)" if absent else "")
         return [Figure("ETA p50 error, %", None, text), Figure("ETA p90 error, %", None, "")]
-    p50, p90 = _percentile(errors, 50), _percentile(errors, 90)
+    p50, p90 = percentile(errors, 50), percentile(errors, 90)
     # A share of the wait is harsh on the first images, which wait a slot or two.
-    late = _percentile([error * wait for error, wait in zip(errors, waits, strict=True)], 90)
+    late = percentile([error * wait for error, wait in zip(errors, waits, strict=True)], 90)
     return [
         Figure("ETA p50 error, %", 100 * p50, f"ETA error p50 {p50:.0%}"),
         Figure(
@@ -408,10 +408,10 @@ def started(repo: Path, *, api_wait: float) -> Iterator[App]:
             spawn("rqworker", "default", "--with-scheduler")
         spawn("rqworker", "renders")
         spawn("rqcron", "cutouts.cron")
-        port = _free_port()
+        port = free_port()
         spawn("runserver", "--noreload", f"127.0.0.1:{port}")
         app.web = f"http://127.0.0.1:{port}"
-        _await_web(app.web)
+        await_web(app.web)
         yield app
     finally:
         for process in processes:
@@ -468,28 +468,6 @@ def _manage(app: App, *command: str) -> str:
         check=True,
     )
     return result.stdout.strip().splitlines()[-1]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _await_web(web: str) -> None:
-    for _ in range(300):
-        try:
-            httpx.get(web + "/api/cutouts/v1/images", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    sys.exit("runserver did not answer")
-
-
-def _percentile(values: list[float], percent: int) -> float:
-    """Nearest rank: the smallest value with `percent` % of them at or below it."""
-    ordered = sorted(values)
-    return ordered[max(0, -(-len(ordered) * percent // 100) - 1)]
 
 
 if __name__ == "__main__":

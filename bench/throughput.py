@@ -24,9 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.harness import spawn
 from bench.limits import busiest_minute, pace_share, sandbox_address
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/11"
 ALPHA = "/v1.0/alpha-channel-base64"
 
@@ -51,7 +51,7 @@ def main() -> None:
     )
     processes: list[subprocess.Popen] = []
     try:
-        sandbox = _spawn(
+        sandbox = spawn(
             ["withoutbg_sandbox", "--port", "0", "--rate-limit", str(args.limit)],
             folder / "sandbox.log",
             processes,
@@ -83,8 +83,8 @@ def _run(args: argparse.Namespace, folder: Path, processes: list[subprocess.Pope
     django_rq.get_connection("default").flushdb()
     httpx.post(os.environ["WITHOUTBG_BASE_URL"] + "/_sandbox/state", json={"credits": 10**6})
     for number in range(args.workers):
-        _spawn(["rqworker", "default", "--with-scheduler"], folder / f"w{number}.log", processes)
-    _spawn(["rqcron", "cutouts.cron"], folder / "cron.log", processes)
+        spawn(["rqworker", "default", "--with-scheduler"], folder / f"w{number}.log", processes)
+    spawn(["rqcron", "cutouts.cron"], folder / "cron.log", processes)
 
     owner = User.objects.create_user("bench")
     photos = [_photo(seed) for seed in range(args.images)]
@@ -129,18 +129,6 @@ def _photo(seed: int) -> bytes:
     buffer = io.BytesIO()
     picture.save(buffer, format="JPEG", quality=92)
     return buffer.getvalue()
-
-
-def _spawn(command: list[str], log: Path, processes: list[subprocess.Popen]) -> subprocess.Popen:
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", *command],
-            cwd=BASE_DIR,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    processes.append(process)
-    return process
 
 
 if __name__ == "__main__":

@@ -44,7 +44,6 @@ import os
 import random
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -63,9 +62,9 @@ import psycopg
 import redis
 from PIL import Image as PILImage
 
+from bench.harness import await_web, free_port, percentile, spawn
 from bench.limits import sandbox_address
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/11"
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cutouts_bench_webhooks"
 FAIL_SHARE = 0.30
@@ -230,10 +229,10 @@ def run(args: argparse.Namespace, folder: Path, processes: list[subprocess.Popen
         processes,
     )
     _spawn(["rqcron", "cutouts.cron"], folder, processes)
-    port = _free_port()
+    port = free_port()
     _spawn(["runserver", "--noreload", f"127.0.0.1:{port}"], folder, processes)
     web = f"http://127.0.0.1:{port}"
-    _await_web(web)
+    await_web(web)
 
     receiver = Receiver(token.webhook_secret, slow_seconds=args.timeout + 1, seed=args.seed)
     per_round = args.images // args.rounds
@@ -329,13 +328,13 @@ def report(
     if delays:
         print(
             f"delay from image done to first successful delivery: "
-            f"p50 {_percentile(delays, 50):.1f} s, p95 {_percentile(delays, 95):.1f} s, "
+            f"p50 {percentile(delays, 50):.1f} s, p95 {percentile(delays, 95):.1f} s, "
             f"max {delays[-1]:.1f} s"
         )
     if queued:
         print(
-            f"wait from event made to its first attempt: p50 {_percentile(queued, 50):.1f} s, "
-            f"p95 {_percentile(queued, 95):.1f} s"
+            f"wait from event made to its first attempt: p50 {percentile(queued, 50):.1f} s, "
+            f"p95 {percentile(queued, 95):.1f} s"
         )
     print(f"signatures verified {sum(d.signed for d in deliveries)} of {len(deliveries)}")
     print(
@@ -428,16 +427,7 @@ def _fresh_database(url: str) -> None:
 
 
 def _spawn(command: list[str], folder: Path, processes: list[subprocess.Popen]) -> subprocess.Popen:
-    log = folder / f"{len(processes)}-{command[0]}.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", *command],
-            cwd=BASE_DIR,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    processes.append(process)
-    return process
+    return spawn(command, folder / f"{len(processes)}-{command[0]}.log", processes)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -445,28 +435,6 @@ def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     # utime, stime, cutime, cstime: fields 14 to 17, counted from the pid.
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _await_web(web: str) -> None:
-    for _ in range(300):
-        try:
-            httpx.get(web + "/api/cutouts/v1/images", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    sys.exit("runserver did not answer")
-
-
-def _percentile(values: list[float], percent: int) -> float:
-    """Nearest rank: the smallest value with `percent` % of them at or below it."""
-    ordered = sorted(values)
-    return ordered[max(0, -(-len(ordered) * percent // 100) - 1)]
 
 
 if __name__ == "__main__":
