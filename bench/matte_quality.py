@@ -131,8 +131,9 @@ def print_report(results: list[Result]) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def eval_parser(description: str) -> argparse.ArgumentParser:
+    """The options of a bench over the evaluation set: where it is, and the model."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--eval-dir", type=Path, default=REPO / "../shared/eval/matting")
     parser.add_argument(
         "--model",
@@ -140,17 +141,26 @@ def main() -> None:
         # As in settings: a relative MATTING_MODEL_PATH is taken from the repository root.
         default=REPO / os.environ.get("MATTING_MODEL_PATH", "var/models/u2netp.onnx"),
     )
-    args = parser.parse_args()
+    return parser
 
+
+def eval_pairs(parser: argparse.ArgumentParser, eval_dir: Path) -> list[tuple[Path, Path]]:
+    """Each NAME.png with its true NAME_alpha.png; the bench stops when there is none."""
     pairs = [
         (photo, photo.with_name(f"{photo.stem}_alpha.png"))
-        for photo in sorted(args.eval_dir.glob("*.png"))
+        for photo in sorted(eval_dir.glob("*.png"))
         if not photo.stem.endswith("_alpha")
     ]
     pairs = [(photo, alpha) for photo, alpha in pairs if alpha.exists()]
     if not pairs:
-        parser.error(f"no NAME.png with NAME_alpha.png in {args.eval_dir}")
+        parser.error(f"no NAME.png with NAME_alpha.png in {eval_dir}")
+    return pairs
 
+
+def main() -> None:
+    parser = eval_parser(__doc__.splitlines()[0])
+    args = parser.parse_args()
+    pairs = eval_pairs(parser, args.eval_dir)
     engine = U2NetMatting(args.model)
     # The first call loads the model; keep that out of the timings.
     engine.predict(Image.open(pairs[0][0]))

@@ -18,8 +18,6 @@ BAD_MAE. The report lists each case, then the true and false flags, the
 precision and the recall, and the time one review takes at 12 megapixels.
 """
 
-import argparse
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +26,10 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from bench.matte_quality import eval_pairs, eval_parser
 from cutouts.lib.matte_review import MatteReview, review_matte
 from cutouts.lib.matting import U2NetMatting
 
-REPO = Path(__file__).resolve().parent.parent
 BAD_IOU = 0.75
 BAD_MAE = 0.12
 
@@ -156,22 +154,9 @@ def print_report(cases: list[Case], review_ms: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eval-dir", type=Path, default=REPO / "../shared/eval/matting")
-    parser.add_argument(
-        "--model",
-        type=Path,
-        default=REPO / os.environ.get("MATTING_MODEL_PATH", "var/models/u2netp.onnx"),
-    )
+    parser = eval_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
-    pairs = [
-        (photo, photo.with_name(f"{photo.stem}_alpha.png"))
-        for photo in sorted(args.eval_dir.glob("*.png"))
-        if not photo.stem.endswith("_alpha")
-    ]
-    pairs = [(photo, alpha) for photo, alpha in pairs if alpha.exists()]
-    if not pairs:
-        parser.error(f"no NAME.png with NAME_alpha.png in {args.eval_dir}")
+    pairs = eval_pairs(parser, args.eval_dir)
     engine = U2NetMatting(args.model)
     cases = [case for photo, alpha in pairs for case in evaluate(engine, photo, alpha)]
     print_report(cases, review_ms_at_12_megapixels(Image.open(pairs[0][1]).convert("L")))
