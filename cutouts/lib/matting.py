@@ -20,6 +20,8 @@ import numpy as np
 import onnxruntime as ort
 from PIL import Image
 
+from cutouts.lib.guided_filter import fast_guided_filter
+
 MODEL_SIZE = 320
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
@@ -119,26 +121,12 @@ def _model_input(image: Image.Image) -> np.ndarray:
 
 
 def _guided_filter(guide: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """He et al.'s guided filter with a grey guide: locally, output = a·guide + b."""
+    """The guided filter at the refinement's window, exact up to GUIDED_MAX_SIDE."""
     height, width = guide.shape
     scale = min(1.0, GUIDED_MAX_SIDE / max(height, width))
     small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small_guide = cv2.resize(guide, small_size, interpolation=cv2.INTER_AREA)
-    small_source = cv2.resize(source, small_size, interpolation=cv2.INTER_AREA)
     radius = max(1, round(GUIDED_RADIUS_IN_MODEL_PIXELS * max(small_size) / MODEL_SIZE))
-
-    def mean(values: np.ndarray) -> np.ndarray:
-        return cv2.boxFilter(values, -1, (2 * radius + 1, 2 * radius + 1))
-
-    mean_guide = mean(small_guide)
-    mean_source = mean(small_source)
-    variance = mean(small_guide * small_guide) - mean_guide * mean_guide
-    covariance = mean(small_guide * small_source) - mean_guide * mean_source
-    a = covariance / (variance + GUIDED_EPS)
-    b = mean_source - a * mean_guide
-    mean_a = cv2.resize(mean(a), (width, height), interpolation=cv2.INTER_LINEAR)
-    mean_b = cv2.resize(mean(b), (width, height), interpolation=cv2.INTER_LINEAR)
-    return mean_a * guide + mean_b
+    return fast_guided_filter(guide, source, small_size=small_size, radius=radius, eps=GUIDED_EPS)
 
 
 def _to_image(matte: np.ndarray) -> Image.Image:

@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
+from cutouts.lib.guided_filter import fast_guided_filter
 from cutouts.lib.inputs import InputError, parse_json
 
 # Far above what a member paints in one session (a few dozen strokes of a few
@@ -234,31 +235,20 @@ def stroke_cover(
 def _follow_edges(cover: np.ndarray, guide: np.ndarray, window: int) -> np.ndarray:
     """The cover refined by a guided filter on the photo's brightness, within the brush.
 
-    A wide window's coefficients are computed on a copy reduced to a window of
-    about EDGE_WINDOW_MIN px and scaled back up (He's "fast guided filter", as
-    cutouts.lib.matting does): they vary as slowly as the window is wide, and a
-    large brush at 12 MP then costs a few milliseconds, not a few hundred.
+    A wide window's coefficients are fitted on a copy reduced to a window of
+    about EDGE_WINDOW_MIN px (cutouts.lib.guided_filter), so a large brush at
+    12 MP costs a few milliseconds, not a few hundred.
     """
     brightness = guide.astype(np.float32) / 255
     source = cover.astype(np.float32)
     height, width = source.shape
     step = max(1, window // EDGE_WINDOW_MIN)
-    small_size = (max(1, width // step), max(1, height // step))
-    small_guide = cv2.resize(brightness, small_size, interpolation=cv2.INTER_AREA)
-    small_source = cv2.resize(source, small_size, interpolation=cv2.INTER_AREA)
-    radius = max(1, round(window / step))
-
-    def mean(values: np.ndarray) -> np.ndarray:
-        return cv2.boxFilter(values, -1, (2 * radius + 1, 2 * radius + 1))
-
-    mean_guide = mean(small_guide)
-    mean_source = mean(small_source)
-    variance = mean(small_guide * small_guide) - mean_guide * mean_guide
-    covariance = mean(small_guide * small_source) - mean_guide * mean_source
-    a = covariance / (variance + EDGE_EPS)
-    b = mean_source - a * mean_guide
-    mean_a = cv2.resize(mean(a), (width, height), interpolation=cv2.INTER_LINEAR)
-    mean_b = cv2.resize(mean(b), (width, height), interpolation=cv2.INTER_LINEAR)
-    filtered = mean_a * brightness + mean_b
+    filtered = fast_guided_filter(
+        brightness,
+        source,
+        small_size=(max(1, width // step), max(1, height // step)),
+        radius=max(1, round(window / step)),
+        eps=EDGE_EPS,
+    )
     sharpened = np.clip((filtered - EDGE_LOW) / (EDGE_HIGH - EDGE_LOW), 0, 1)
     return np.where(source > 0, sharpened, 0).astype(np.float32)
