@@ -118,11 +118,10 @@ def image_submit(
     preset or webhook it is refused (409) rather than guessed at.
     """
     user = token.user
-    sha256 = hashlib.sha256(data).hexdigest()
     if idempotency_key:
         earlier = _submitted_with(user=user, key=idempotency_key)
         if earlier is not None:
-            return _replay(earlier, sha256=sha256, preset=preset, webhook_url=webhook_url)
+            return _replay(earlier, data=data, preset=preset, webhook_url=webhook_url)
     if preset:
         try:
             preset = preset_get(preset).slug
@@ -147,7 +146,7 @@ def image_submit(
         earlier = _submitted_with(user=user, key=idempotency_key)
         if earlier is None:
             raise
-        return _replay(earlier, sha256=sha256, preset=preset, webhook_url=webhook_url)
+        return _replay(earlier, data=data, preset=preset, webhook_url=webhook_url)
     return Submitted(image=image, replayed=False)
 
 
@@ -157,8 +156,9 @@ def _submitted_with(*, user: AbstractBaseUser, key: str) -> ApiSubmission | None
     )
 
 
-def _replay(earlier: ApiSubmission, *, sha256: str, preset: str, webhook_url: str) -> Submitted:
-    if earlier.image.sha256 != sha256:
+def _replay(earlier: ApiSubmission, *, data: bytes, preset: str, webhook_url: str) -> Submitted:
+    # Hashed only here: a first submission's upload hashes its bytes itself.
+    if earlier.image.sha256 != hashlib.sha256(data).hexdigest():
         raise ApiError(
             409,
             "This Idempotency-Key was sent before with another file "
